@@ -1,0 +1,59 @@
+package dev.freshet.common;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
+
+/**
+ * {@code GET /health} and {@code GET /metrics} (Prometheus text) for services that have no HTTP
+ * API of their own. Binds the configured host (127.0.0.1 by default); port 0 picks a free port.
+ */
+public final class OpsServer implements AutoCloseable {
+  private final HttpServer server;
+
+  private OpsServer(HttpServer server) {
+    this.server = server;
+  }
+
+  /** Health is a supplier so each probe reflects the component's current state, not its start state. */
+  public static OpsServer start(String host, int port, PrometheusMeterRegistry registry, Supplier<Health> health) {
+    try {
+      HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 16);
+      server.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4", registry.scrape()));
+      server.createContext("/health", ex -> {
+        Health h = health.get();
+        respond(ex, h.up() ? 200 : 503, "application/json", Json.write(h));
+      });
+      server.start();
+      return new OpsServer(server);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot bind ops endpoint on " + host + ":" + port, e);
+    }
+  }
+
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  private static void respond(HttpExchange ex, int status, String contentType, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("Content-Type", contentType);
+    ex.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+
+  /** What {@code /health} reports: up or not, and why in a few words. */
+  public record Health(boolean up, String detail) {}
+}

@@ -1,0 +1,176 @@
+package dev.freshet.common;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * Flat key/value settings for one service: a properties file overlaid by environment variables.
+ *
+ * <p>Each key {@code a.b-c} can be overridden by the env variable {@code FRESHET_A_B_C}
+ * (upper case, dots and dashes become underscores). Services turn these into one typed config
+ * record each and fail fast, naming the key, when a value is missing or malformed.
+ */
+public final class Settings {
+  public static final String ENV_PREFIX = "FRESHET_";
+
+  private final Map<String, String> values;
+
+  private Settings(Map<String, String> values) {
+    Map<String, String> canonical = new HashMap<>();
+    values.forEach((k, v) -> canonical.put(canonical(k), v));
+    this.values = Map.copyOf(canonical);
+  }
+
+  /** Env names cannot tell a dot from a dash, so keys are stored and looked up with dashes as dots. */
+  private static String canonical(String key) {
+    return key.replace('-', '.');
+  }
+
+  public static Settings of(Map<String, String> values) {
+    return new Settings(values);
+  }
+
+  /** Loads {@code file} (may be null: defaults only), then applies env overrides from {@code env}. */
+  public static Settings load(Path file, Map<String, String> env) {
+    Map<String, String> merged = new TreeMap<>();
+    if (file != null) {
+      Properties props = new Properties();
+      try (Reader in = Files.newBufferedReader(file)) {
+        props.load(in);
+      } catch (IOException e) {
+        throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+      }
+      props.stringPropertyNames().forEach(k -> merged.put(k, props.getProperty(k).trim()));
+    }
+    return new Settings(merged).withEnv(env);
+  }
+
+  /**
+   * Loads the file named by {@code --config FILE} in {@code args} or by env {@code FRESHET_CONFIG},
+   * then env overrides. Neither given: defaults and env only.
+   */
+  public static Settings fromArgs(String[] args) {
+    Map<String, String> env = System.getenv();
+    String file = env.get(ENV_PREFIX + "CONFIG");
+    for (int i = 0; i < args.length - 1; i++) {
+      if (args[i].equals("--config")) {
+        file = args[i + 1];
+      }
+    }
+    return load(file == null ? null : Path.of(file), env);
+  }
+
+  /** Env overrides apply to any key, including keys the file does not mention. */
+  public Settings withEnv(Map<String, String> env) {
+    Map<String, String> merged = new HashMap<>(values);
+    env.forEach((name, value) -> {
+      if (name.startsWith(ENV_PREFIX) && !name.equals(ENV_PREFIX + "CONFIG")) {
+        merged.put(envToKey(name), value.trim());
+      }
+    });
+    return new Settings(merged);
+  }
+
+  /** Returns a copy with {@code overrides} taking precedence (used by the local stack to wire ports). */
+  public Settings with(Map<String, String> overrides) {
+    Map<String, String> merged = new HashMap<>(values);
+    merged.putAll(overrides);
+    return new Settings(merged);
+  }
+
+  static String envToKey(String envName) {
+    return envName.substring(ENV_PREFIX.length()).toLowerCase().replace('_', '.');
+  }
+
+  public static String keyToEnv(String key) {
+    return ENV_PREFIX + key.toUpperCase().replace('.', '_').replace('-', '_');
+  }
+
+  private String raw(String key) {
+    return values.get(canonical(key));
+  }
+
+  public String string(String key, String defaultValue) {
+    String v = raw(key);
+    return v == null || v.isEmpty() ? defaultValue : v;
+  }
+
+  public String requireString(String key) {
+    String v = raw(key);
+    if (v == null || v.isEmpty()) {
+      throw new ConfigException("missing setting '" + key + "' (file key " + key + " or env " + keyToEnv(key) + ")");
+    }
+    return v;
+  }
+
+  public int integer(String key, int defaultValue) {
+    String v = raw(key);
+    if (v == null || v.isEmpty()) {
+      return defaultValue;
+    }
+    try {
+      return Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new ConfigException("setting '" + key + "' must be an integer, got '" + v + "'");
+    }
+  }
+
+  public boolean bool(String key, boolean defaultValue) {
+    String v = raw(key);
+    if (v == null || v.isEmpty()) {
+      return defaultValue;
+    }
+    if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
+      return Boolean.parseBoolean(v);
+    }
+    throw new ConfigException("setting '" + key + "' must be true or false, got '" + v + "'");
+  }
+
+  /** Durations are written as milliseconds ({@code 250}) or with a unit: {@code 250ms}, {@code 5s}, {@code 2m}. */
+  public Duration duration(String key, Duration defaultValue) {
+    String v = raw(key);
+    if (v == null || v.isEmpty()) {
+      return defaultValue;
+    }
+    try {
+      if (v.endsWith("ms")) {
+        return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+      }
+      if (v.endsWith("s")) {
+        return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
+      }
+      if (v.endsWith("m")) {
+        return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
+      }
+      return Duration.ofMillis(Long.parseLong(v));
+    } catch (NumberFormatException e) {
+      throw new ConfigException("setting '" + key + "' must be a duration like 500ms, 5s or 2m, got '" + v + "'");
+    }
+  }
+
+  /** All settings under {@code prefix.}, prefix removed: pass-through blocks such as {@code kafka.*}. */
+  public Map<String, String> withPrefix(String prefix) {
+    Map<String, String> out = new TreeMap<>();
+    String p = canonical(prefix) + ".";
+    values.forEach((k, v) -> {
+      if (k.startsWith(p)) {
+        out.put(k.substring(p.length()), v);
+      }
+    });
+    return out;
+  }
+
+  /** Thrown for a missing or malformed setting; the message names the key. */
+  public static final class ConfigException extends RuntimeException {
+    public ConfigException(String message) {
+      super(message);
+    }
+  }
+}

@@ -1,0 +1,72 @@
+package dev.freshet.embedded;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A server process that cannot outlive this JVM.
+ *
+ * <p>The command runs under a small bash watchdog that holds a pipe from us on its stdin: when we
+ * close the pipe ({@link #close()}) or this JVM dies for any reason, including SIGKILL, the read
+ * ends and the watchdog sends SIGTERM to the server and waits for it.
+ */
+public final class ChildProcess implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ChildProcess.class);
+  private static final String WATCHDOG =
+      "\"$@\" </dev/null & child=$!; while read -r _; do :; done; kill -TERM $child 2>/dev/null; wait $child";
+
+  private final String name;
+  private final Process process;
+  private final OutputStream lifeline;
+
+  private ChildProcess(String name, Process process) {
+    this.name = name;
+    this.process = process;
+    this.lifeline = process.getOutputStream();
+  }
+
+  public static ChildProcess start(String name, List<String> command, Path logFile) {
+    List<String> full = new ArrayList<>(List.of("bash", "-c", WATCHDOG, name + "-watchdog"));
+    full.addAll(command);
+    ProcessBuilder pb = new ProcessBuilder(full)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+    try {
+      Process p = pb.start();
+      LOG.info("{} started (watchdog pid {}), log: {}", name, p.pid(), logFile);
+      return new ChildProcess(name, p);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  @Override
+  public void close() {
+    try {
+      lifeline.close();
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        LOG.warn("{} did not stop within 30 s: killing it", name);
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (IOException e) {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
+    }
+    LOG.info("{} stopped", name);
+  }
+}

@@ -1,0 +1,93 @@
+package dev.freshet.embedded;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import kafka.tools.StorageTool;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real single-node Kafka (KRaft, combined broker + controller) running inside this JVM on loopback.
+ * Replication factors are 1, and consumer-group rebalances start at once, as fits one node.
+ */
+public final class KafkaBroker implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaBroker.class);
+
+  private final KafkaRaftServer server;
+  private final int port;
+
+  private KafkaBroker(KafkaRaftServer server, int port) {
+    this.server = server;
+    this.port = port;
+  }
+
+  /** Formats {@code dir} (if not formatted yet) and starts the broker on free ports. */
+  public static KafkaBroker start(Path dir, int defaultPartitions) {
+    long started = System.nanoTime();
+    int port = FreePorts.pick();
+    int controllerPort = FreePorts.pick();
+    Properties p = new Properties();
+    p.put("process.roles", "broker,controller");
+    p.put("node.id", "1");
+    p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+    p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+    p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+    p.put("controller.listener.names", "CONTROLLER");
+    p.put("inter.broker.listener.name", "PLAINTEXT");
+    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    p.put("log.dirs", dir.resolve("logs").toString());
+    p.put("num.partitions", Integer.toString(defaultPartitions));
+    p.put("auto.create.topics.enable", "true");
+    p.put("offsets.topic.replication.factor", "1");
+    p.put("offsets.topic.num.partitions", "4");
+    p.put("transaction.state.log.replication.factor", "1");
+    p.put("transaction.state.log.min.isr", "1");
+    p.put("transaction.state.log.num.partitions", "4");
+    p.put("share.coordinator.state.topic.replication.factor", "1");
+    p.put("share.coordinator.state.topic.min.isr", "1");
+    p.put("group.initial.rebalance.delay.ms", "0");
+    p.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
+    try {
+      Files.createDirectories(dir);
+      Path propsFile = dir.resolve("server.properties");
+      try (Writer w = Files.newBufferedWriter(propsFile)) {
+        p.store(w, "freshet embedded broker");
+      }
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      int rc = StorageTool.execute(new String[] {
+          "format", "-t", Uuid.randomUuid().toString(), "-c", propsFile.toString(), "--ignore-formatted"},
+          new PrintStream(out, true, StandardCharsets.UTF_8));
+      if (rc != 0) {
+        throw new IllegalStateException("kafka storage format failed: " + out.toString(StandardCharsets.UTF_8));
+      }
+      KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(p, false), Time.SYSTEM);
+      server.startup();
+      LOG.info("Kafka broker ready on 127.0.0.1:{} in {} ms", port, (System.nanoTime() - started) / 1_000_000);
+      return new KafkaBroker(server, port);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public String bootstrapServers() {
+    return "127.0.0.1:" + port;
+  }
+
+  @Override
+  public void close() {
+    server.shutdown();
+    server.awaitShutdown();
+    LOG.info("Kafka broker stopped");
+  }
+}
