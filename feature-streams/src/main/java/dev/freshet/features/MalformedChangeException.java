@@ -1,0 +1,8 @@
+package dev.freshet.features;
+
+/** A change event the topology cannot interpret; the message is the dead-letter reason. */
+final class MalformedChangeException extends RuntimeException {
+  MalformedChangeException(String reason) {
+    super(reason);
+  }
+}

@@ -1,0 +1,57 @@
+package dev.freshet.ingest;
+
+import dev.freshet.common.Settings;
+import dev.freshet.common.Topics;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/** Typed configuration of the ingest-cdc service; keys are documented in the README. */
+public record IngestCdcConfig(
+    String sourceHost,
+    int sourcePort,
+    String sourceDatabase,
+    String sourceUser,
+    String sourcePassword,
+    String tables,
+    String slotName,
+    String publicationName,
+    Duration pollInterval,
+    Duration heartbeatInterval,
+    String kafkaBootstrapServers,
+    String topicPrefix,
+    String offsetsTopic,
+    int topicPartitions,
+    short replicationFactor,
+    String opsHost,
+    int opsPort,
+    Map<String, String> debeziumOverrides) {
+
+  public static IngestCdcConfig from(Settings s) {
+    return new IngestCdcConfig(
+        s.string("source.host", "127.0.0.1"),
+        s.integer("source.port", 5432),
+        s.requireString("source.database"),
+        s.string("source.user", "postgres"),
+        s.string("source.password", ""),
+        s.string("cdc.tables", "public.users,public.events"),
+        s.string("cdc.slot", "freshet"),
+        s.string("cdc.publication", "freshet"),
+        s.duration("cdc.poll-interval", Duration.ofMillis(10)),
+        s.duration("cdc.heartbeat-interval", Duration.ofSeconds(10)),
+        s.requireString("kafka.bootstrap-servers"),
+        s.string("cdc.topic-prefix", Topics.CHANGE_TOPIC_PREFIX),
+        s.string("cdc.offsets-topic", Topics.CDC_OFFSETS),
+        s.integer("topics.partitions", 2),
+        (short) s.integer("topics.replication-factor", 1),
+        s.string("ops.host", "127.0.0.1"),
+        s.integer("ops.port", 0),
+        s.withPrefix("debezium"));
+  }
+
+  /** Debezium names each table's topic {@code <prefix>.<schema>.<table>}. */
+  public List<String> changeTopics() {
+    return Arrays.stream(tables.split(",")).map(String::trim).filter(t -> !t.isEmpty()).map(t -> topicPrefix + "." + t).toList();
+  }
+}

@@ -1,0 +1,88 @@
+package dev.freshet.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.freshet.embedded.FreePorts;
+import dev.freshet.embedded.LocalServers;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Measures commit -> visible-in-{@code GET /v1/users/{id}/features} latency on the real local stack.
+ *
+ * <p>Each sample: read the WAL position, insert one purchase for a benchmark user and commit, then
+ * poll the feature API until the served vector reflects an LSN past that position. Samples are
+ * sequential (one change in flight), optionally over a background demo workload.
+ * Run by {@code bin/bench-freshness [--samples N] [--background-rate PER_SECOND]}.
+ */
+public final class FreshnessBench {
+  private FreshnessBench() {}
+
+  public static void main(String[] args) throws Exception {
+    int samples = 200;
+    double backgroundRate = 0;
+    for (int i = 0; i < args.length - 1; i += 2) {
+      switch (args[i]) {
+        case "--samples" -> samples = Integer.parseInt(args[i + 1]);
+        case "--background-rate" -> backgroundRate = Double.parseDouble(args[i + 1]);
+        default -> throw new IllegalArgumentException("unknown option " + args[i] + " (--samples N --background-rate PER_SECOND)");
+      }
+    }
+    Path dir = Files.createTempDirectory("freshet-bench");
+    long t0 = System.nanoTime();
+    try (LocalServers servers = LocalServers.start(dir, "shop")) {
+      DemoDatabase db = new DemoDatabase(servers.postgres.dataSource());
+      db.createSchema();
+      DemoWorkload background = new DemoWorkload(db, 50, Math.max(backgroundRate, 1), 3);
+      background.seedUsers();
+      try (Pipeline pipeline = Pipeline.start(Pipeline.settingsFor(servers, dir, FreePorts.pick()))) {
+        double startupSeconds = (System.nanoTime() - t0) / 1e9;
+        HttpJson http = new HttpJson(pipeline.servingUrl());
+        if (backgroundRate > 0) {
+          background.start();
+        }
+        Histogram latency = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+        long user = 1_000_000;
+        db.upsertUser(user, "bench", "FR");
+        for (int i = -10; i < samples; i++) { // the first 10 warm the path up and are not recorded
+          long before = db.currentWalLsn();
+          db.insertEvent(user, "purchase", "bench-" + i, "books", "eco", new BigDecimal("1.00"));
+          long committed = System.nanoTime();
+          awaitLsnPast(http, user, before);
+          long micros = (System.nanoTime() - committed) / 1000;
+          if (i >= 0) {
+            latency.recordValue(micros);
+          }
+        }
+        background.close();
+        System.out.printf("""
+
+            commit -> GET /features visible, %d sequential changes, background load %.0f changes/s
+              p50 %.1f ms   p90 %.1f ms   p99 %.1f ms   max %.1f ms   mean %.1f ms
+            stack startup (servers + services, until serving is up): %.1f s
+            machine: %d cores, load average %s
+            """, samples, backgroundRate,
+            latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(90) / 1000.0,
+            latency.getValueAtPercentile(99) / 1000.0, latency.getMaxValue() / 1000.0, latency.getMean() / 1000.0,
+            startupSeconds, Runtime.getRuntime().availableProcessors(), Files.readString(Path.of("/proc/loadavg")).trim());
+      }
+    } finally {
+      FreshetLocal.deleteRecursively(dir);
+    }
+  }
+
+  private static void awaitLsnPast(HttpJson http, long user, long lsn) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      HttpJson.Response r = http.get("/v1/users/" + user + "/features");
+      JsonNode body = r.body();
+      if (r.status() == 200 && body.path("source_lsn").asLong() > lsn) {
+        return;
+      }
+      Thread.sleep(0, 200_000);
+    }
+    throw new IllegalStateException("change after LSN " + lsn + " not visible within 30 s");
+  }
+}

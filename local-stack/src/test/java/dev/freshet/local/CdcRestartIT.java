@@ -1,0 +1,70 @@
+package dev.freshet.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.freshet.common.Topics;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** ingest-cdc resumes from its Kafka-stored offsets: what was written while it was down arrives. */
+@ExtendWith(SharedStack.class)
+class CdcRestartIT {
+
+  @Test
+  void rowsWrittenWhileIngestIsStoppedArriveAfterItStartsAgain() {
+    SharedStack.Running stack = SharedStack.get();
+    DemoDatabase db = stack.db();
+    HttpJson http = new HttpJson(stack.pipeline().servingUrl());
+    long user = 900_100;
+    db.upsertUser(user, "ed", "FR");
+    db.insertEvent(user, "view", "film-1", "films", "kafka", null);
+    Await.until(Duration.ofSeconds(60), "first event of user " + user, () -> http.get("/v1/users/" + user + "/features").status(), s -> s == 200);
+
+    stack.pipeline().stopCdc();
+    Set<Long> writtenWhileDown = new HashSet<>();
+    for (int i = 0; i < 5; i++) {
+      writtenWhileDown.add(db.insertEvent(user, "purchase", "film-" + i, "films", "kafka", new BigDecimal("10.00")));
+    }
+    long corrected = writtenWhileDown.iterator().next();
+    db.update("UPDATE events SET amount = 20.00 WHERE id = ?", corrected);
+    stack.pipeline().startCdcAgain();
+
+    ReferenceFeatures reference = new ReferenceFeatures(db.dataSource());
+    Await.until(Duration.ofSeconds(90), "features of user " + user + " to equal the reference after the restart",
+        () -> reference.mismatches(http, user, user), List::isEmpty);
+    assertThat(eventIdsOnTopic(stack.pipeline().settings().requireString("kafka.bootstrap-servers"))).containsAll(writtenWhileDown);
+  }
+
+  private static Set<Long> eventIdsOnTopic(String bootstrap) {
+    Properties c = new Properties();
+    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    c.put(ConsumerConfig.GROUP_ID_CONFIG, "cdc-restart-test-" + UUID.randomUUID());
+    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    Set<Long> ids = new HashSet<>();
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer())) {
+      consumer.subscribe(List.of(Topics.EVENTS_CHANGES));
+      int emptyPolls = 0;
+      while (emptyPolls < 5) {
+        var records = consumer.poll(Duration.ofMillis(500));
+        emptyPolls = records.isEmpty() ? emptyPolls + 1 : 0;
+        for (ConsumerRecord<String, String> r : records) {
+          if (r.key() != null && r.key().startsWith("{\"id\":")) {
+            ids.add(Long.parseLong(r.key().replaceAll("[^0-9-]", "")));
+          }
+        }
+      }
+    }
+    return ids;
+  }
+}

@@ -1,0 +1,200 @@
+package dev.freshet.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.freshet.common.DeadLetter;
+import dev.freshet.common.Json;
+import dev.freshet.common.Settings;
+import dev.freshet.common.Topics;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.expressions.Expressions;
+import org.apache.iceberg.io.CloseableIterable;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** PostgreSQL row changes -> Debezium -> Kafka -> Streams -> CQL/Iceberg -> HTTP, all real. */
+@ExtendWith(SharedStack.class)
+class EndToEndIT {
+  static final Duration WAIT = Duration.ofSeconds(60);
+
+  DemoDatabase db;
+  HttpJson http;
+
+  @BeforeEach
+  void setUp() {
+    db = SharedStack.get().db();
+    http = new HttpJson(SharedStack.get().pipeline().servingUrl());
+  }
+
+  @Test
+  void aPurchaseInPostgresMovesTheFeaturesAndTheGeneratedText() {
+    long user = 900_001;
+    db.upsertUser(user, "ada", "FR");
+    db.insertEvent(user, "view", "novel-1", "books", "atwood", null);
+    db.insertEvent(user, "purchase", "novel-1", "books", "atwood", new BigDecimal("12.50"));
+    JsonNode first = awaitFeatures(user, f -> amount(f).compareTo(new BigDecimal("12.50")) == 0);
+    assertThat(first.path("features").path("events_1h").asInt()).isEqualTo(2);
+    assertThat(first.path("features").path("last_viewed_category").asText()).isEqualTo("books");
+    assertThat(first.path("features").path("last_viewed_author").asText()).isEqualTo("atwood");
+    assertThat(first.path("source_lsn").asLong()).isPositive();
+    assertThat(first.path("age_ms").asLong()).isGreaterThanOrEqualTo(0);
+
+    HttpJson.Response cheap = generate(user);
+    assertThat(cheap.status()).isEqualTo(200);
+    assertThat(cheap.body().path("personalized").asBoolean()).isTrue();
+    assertThat(cheap.body().path("prompt").asText()).contains("spend low");
+    assertThat(cheap.body().path("text").asText()).contains("looking at books").contains("affordable");
+
+    db.insertEvent(user, "purchase", "novel-2", "books", "atwood", new BigDecimal("300.00"));
+    awaitFeatures(user, f -> amount(f).compareTo(new BigDecimal("312.50")) == 0);
+    HttpJson.Response premium = generate(user);
+    assertThat(premium.body().path("prompt").asText()).contains("spend high");
+    assertThat(premium.body().path("text").asText()).contains("premium");
+    assertThat(premium.body().path("text").asText()).isNotEqualTo(cheap.body().path("text").asText());
+  }
+
+  @Test
+  void updatesAndDeletesCorrectInsteadOfAdding() {
+    long user = 900_002;
+    db.upsertUser(user, "bo", "US");
+    long kept = db.insertEvent(user, "purchase", "album-1", "music", "eco", new BigDecimal("10.00"));
+    long removed = db.insertEvent(user, "purchase", "album-2", "music", "eco", new BigDecimal("5.00"));
+    awaitFeatures(user, f -> amount(f).compareTo(new BigDecimal("15.00")) == 0);
+    db.update("UPDATE events SET amount = 25.00 WHERE id = ?", kept);
+    db.update("DELETE FROM events WHERE id = ?", removed);
+    JsonNode f = awaitFeatures(user, v -> amount(v).compareTo(new BigDecimal("25.00")) == 0);
+    assertThat(f.path("features").path("events_1h").asInt()).isEqualTo(1);
+  }
+
+  @Test
+  void servedFeaturesEqualABruteForceRecomputationFromTheSourceRows() {
+    DemoWorkload workload = new DemoWorkload(db, 25, 1000, 11);
+    workload.seedUsers();
+    workload.runChanges(600); // inserts, updates and deletes, as fast as PostgreSQL takes them
+    ReferenceFeatures reference = new ReferenceFeatures(db.dataSource());
+    Await.until(WAIT, "served features of users 1..25 to equal the reference", () -> reference.mismatches(http, 1, 25),
+        List::isEmpty);
+  }
+
+  @Test
+  void unknownUsersAre404AndBadRequestsAre400NamingTheField() {
+    HttpJson.Response missing = http.get("/v1/users/nobody-" + UUID.randomUUID() + "/features");
+    assertThat(missing.status()).isEqualTo(404);
+    assertThat(missing.body().path("error").asText()).isEqualTo("user_not_found");
+
+    assertThat(http.post("/v1/generate", "{\"user_id\":\"nobody-1\",\"prompt\":\"hi\"}").status()).isEqualTo(404);
+    assertBadField(http.post("/v1/generate", "{\"user_id\":\"1\"}"), "prompt");
+    assertBadField(http.post("/v1/generate", "{\"prompt\":\"hi\"}"), "user_id");
+    assertBadField(http.post("/v1/generate", "{\"user_id\":\"1\",\"prompt\":\"hi\",\"max_tokens\":0}"), "max_tokens");
+    assertBadField(http.post("/v1/generate", "{\"user_id\":\"1\",\"prompt\":\"hi\",\"max_tokens\":\"many\"}"), "max_tokens");
+    HttpJson.Response notJson = http.post("/v1/generate", "{not json");
+    assertThat(notJson.status()).isEqualTo(400);
+    assertThat(notJson.body().path("error").asText()).isEqualTo("invalid_json");
+    assertThat(notJson.body().toString()).doesNotContain("Exception").doesNotContain("at dev.");
+    assertBadField(http.get("/v1/users/not%20valid!/features"), "userId");
+  }
+
+  @Test
+  void aMalformedChangeEventGoesToTheDeadLetterTopicAndThePipelineGoesOn() {
+    Settings s = SharedStack.get().pipeline().settings();
+    String bootstrap = s.requireString("kafka.bootstrap-servers");
+    String garbage = "{\"op\":\"c\",\"after\":{\"id\":\"not-a-number\"},\"source\":{\"lsn\":1}} " + UUID.randomUUID();
+    Properties p = new Properties();
+    p.put("bootstrap.servers", bootstrap);
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+      producer.send(new ProducerRecord<>(Topics.EVENTS_CHANGES, "{\"id\":-1}", garbage));
+    }
+    DeadLetter dead = readDeadLetter(bootstrap, garbage);
+    assertThat(dead.stage()).isEqualTo("feature-streams");
+    assertThat(dead.reason()).isNotBlank();
+    assertThat(dead.sourceTopic()).isEqualTo(Topics.EVENTS_CHANGES);
+
+    long user = 900_004;
+    db.upsertUser(user, "cy", "DE");
+    db.insertEvent(user, "view", "game-1", "games", "lem", null);
+    awaitFeatures(user, f -> "games".equals(f.path("features").path("last_viewed_category").asText()));
+  }
+
+  @Test
+  void everyVectorLandsInTheIcebergFeatureLog() throws Exception {
+    long user = 900_003;
+    db.upsertUser(user, "di", "DE");
+    db.insertEvent(user, "purchase", "planter-1", "garden", "hesse", new BigDecimal("42.00"));
+    JsonNode served = awaitFeatures(user, f -> amount(f).compareTo(new BigDecimal("42.00")) == 0);
+    Table table = SharedStack.get().pipeline().offlineSink().log().table();
+    List<Record> rows = Await.until(WAIT, "the vector in the Iceberg log", () -> {
+      table.refresh();
+      try (CloseableIterable<Record> it = IcebergGenerics.read(table).where(Expressions.equal("user_id", Long.toString(user))).build()) {
+        List<Record> found = new java.util.ArrayList<>();
+        it.forEach(found::add);
+        return found;
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }, r -> r.stream().anyMatch(rec -> (Long) rec.getField("source_lsn") == served.path("source_lsn").asLong()));
+    Record rec = rows.stream().filter(r -> (Long) r.getField("source_lsn") == served.path("source_lsn").asLong()).findFirst().orElseThrow();
+    Map<?, ?> features = Json.read((String) rec.getField("features"), Map.class);
+    assertThat(new BigDecimal(features.get("purchase_amount_24h").toString())).isEqualByComparingTo("42.00");
+    assertThat((Long) rec.getField("kafka_offset")).isNotNegative();
+  }
+
+  private HttpJson.Response generate(long user) {
+    return http.post("/v1/generate", "{\"user_id\":\"" + user + "\",\"prompt\":\"recommend something\",\"max_tokens\":48}");
+  }
+
+  private JsonNode awaitFeatures(long user, java.util.function.Predicate<JsonNode> done) {
+    return Await.until(WAIT, "features of user " + user, () -> {
+      HttpJson.Response r = http.get("/v1/users/" + user + "/features");
+      return r.status() == 200 ? r.body() : null;
+    }, f -> f != null && done.test(f));
+  }
+
+  static BigDecimal amount(JsonNode features) {
+    return new BigDecimal(features.path("features").path("purchase_amount_24h").asText("0"));
+  }
+
+  private static void assertBadField(HttpJson.Response r, String field) {
+    assertThat(r.status()).isEqualTo(400);
+    assertThat(r.body().path("error").asText()).isEqualTo("invalid_request");
+    assertThat(r.body().path("field").asText()).isEqualTo(field);
+    assertThat(r.body().path("message").asText()).isNotBlank();
+  }
+
+  private static DeadLetter readDeadLetter(String bootstrap, String value) {
+    Properties c = new Properties();
+    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    c.put(ConsumerConfig.GROUP_ID_CONFIG, "dlq-test-" + UUID.randomUUID());
+    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer())) {
+      consumer.subscribe(List.of(Topics.DEAD_LETTERS));
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+          DeadLetter d = Json.read(r.value(), DeadLetter.class);
+          if (value.equals(d.value())) {
+            return d;
+          }
+        }
+      }
+    }
+    throw new AssertionError("no dead letter for the malformed change event within " + WAIT);
+  }
+}

@@ -1,0 +1,54 @@
+package dev.freshet.local;
+
+import dev.freshet.embedded.FreePorts;
+import dev.freshet.embedded.LocalServers;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * One set of real servers and one pipeline for all integration tests of this module run, started
+ * by the first test class that asks for it and stopped when the test run ends.
+ */
+public final class SharedStack implements BeforeAllCallback {
+  private static Running running;
+
+  /** The servers, the services, and the demo database, shared by the ITs. */
+  public record Running(LocalServers servers, Pipeline pipeline, DemoDatabase db, Path dataDir) implements ExtensionContext.Store.CloseableResource {
+    @Override
+    public void close() {
+      pipeline.close();
+      servers.close();
+      FreshetLocal.deleteRecursively(dataDir);
+    }
+  }
+
+  public static Running get() {
+    if (running == null) {
+      throw new IllegalStateException("annotate the test class with @ExtendWith(SharedStack.class)");
+    }
+    return running;
+  }
+
+  @Override
+  public synchronized void beforeAll(ExtensionContext context) throws Exception {
+    if (running != null) {
+      return;
+    }
+    Path dir = Files.createTempDirectory("freshet-it");
+    LocalServers servers = LocalServers.start(dir, "shop");
+    DemoDatabase db = new DemoDatabase(servers.postgres.dataSource());
+    db.createSchema();
+    Pipeline pipeline;
+    try {
+      pipeline = Pipeline.start(Pipeline.settingsFor(servers, dir, FreePorts.pick()));
+    } catch (RuntimeException e) {
+      servers.close();
+      throw e;
+    }
+    running = new Running(servers, pipeline, db, dir);
+    // Registered in the root store: closed once, after the last test class of the run.
+    context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL).put(SharedStack.class, running);
+  }
+}

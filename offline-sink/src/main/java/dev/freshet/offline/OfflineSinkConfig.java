@@ -1,0 +1,35 @@
+package dev.freshet.offline;
+
+import dev.freshet.common.Settings;
+import dev.freshet.common.Topics;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** Typed configuration of the offline-sink service; keys are documented in the README. */
+public record OfflineSinkConfig(
+    String kafkaBootstrapServers,
+    String groupId,
+    String featuresTopic,
+    Path warehouse,
+    String catalogUri,
+    String namespace,
+    String table,
+    Duration commitInterval,
+    String opsHost,
+    int opsPort) {
+
+  public static OfflineSinkConfig from(Settings s) {
+    Path warehouse = Path.of(s.requireString("iceberg.warehouse")).toAbsolutePath();
+    return new OfflineSinkConfig(
+        s.requireString("kafka.bootstrap-servers"),
+        s.string("offline-sink.group-id", "freshet-offline-sink"),
+        s.string("topics.features", Topics.USER_FEATURES),
+        warehouse,
+        s.string("iceberg.catalog-uri", "jdbc:sqlite:" + warehouse.resolve("catalog.db")),
+        s.string("iceberg.namespace", "freshet"),
+        s.string("iceberg.table", "user_features_log"),
+        s.duration("offline-sink.commit-interval", Duration.ofSeconds(5)),
+        s.string("ops.host", "127.0.0.1"),
+        s.integer("ops.port", 0));
+  }
+}

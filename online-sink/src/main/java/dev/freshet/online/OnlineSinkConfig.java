@@ -1,0 +1,36 @@
+package dev.freshet.online;
+
+import dev.freshet.common.FeatureStoreSchema;
+import dev.freshet.common.Settings;
+import dev.freshet.common.Topics;
+import java.time.Duration;
+
+/** Typed configuration of the online-sink service; keys are documented in the README. */
+public record OnlineSinkConfig(
+    String kafkaBootstrapServers,
+    String groupId,
+    String featuresTopic,
+    String deadLetterTopic,
+    String cqlContactPoints,
+    String cqlLocalDatacenter,
+    String keyspace,
+    int replicationFactor,
+    Duration requestTimeout,
+    String opsHost,
+    int opsPort) {
+
+  public static OnlineSinkConfig from(Settings s) {
+    return new OnlineSinkConfig(
+        s.requireString("kafka.bootstrap-servers"),
+        s.string("online-sink.group-id", "freshet-online-sink"),
+        s.string("topics.features", Topics.USER_FEATURES),
+        s.string("topics.dead-letters", Topics.DEAD_LETTERS),
+        s.requireString("cql.contact-points"),
+        s.string("cql.local-datacenter", "datacenter1"),
+        s.string("cql.keyspace", FeatureStoreSchema.DEFAULT_KEYSPACE),
+        s.integer("cql.replication-factor", 1),
+        s.duration("cql.request-timeout", Duration.ofSeconds(2)),
+        s.string("ops.host", "127.0.0.1"),
+        s.integer("ops.port", 0));
+  }
+}

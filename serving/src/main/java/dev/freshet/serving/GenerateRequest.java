@@ -1,0 +1,46 @@
+package dev.freshet.serving;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.freshet.common.Json;
+
+/** A validated {@code POST /v1/generate} body. */
+record GenerateRequest(String userId, String prompt, int maxTokens) {
+
+  static GenerateRequest parse(String body, ServingConfig limits) {
+    JsonNode root;
+    try {
+      root = Json.MAPPER.readTree(body == null ? "" : body);
+    } catch (JsonProcessingException e) {
+      throw new ApiError.Failure(400, "invalid_json", null, "request body is not valid JSON: " + e.getOriginalMessage());
+    }
+    if (root == null || !root.isObject()) {
+      throw new ApiError.Failure(400, "invalid_json", null, "request body must be a JSON object");
+    }
+    String userId = UserIds.validate(textOrNumber(root, "user_id"), "user_id");
+    JsonNode prompt = root.path("prompt");
+    if (!prompt.isTextual() || prompt.asText().isBlank()) {
+      throw ApiError.badField("prompt", "prompt is required and must be a non-empty string");
+    }
+    if (prompt.asText().length() > limits.promptMaxChars()) {
+      throw ApiError.badField("prompt", "prompt is longer than " + limits.promptMaxChars() + " characters");
+    }
+    int maxTokens = limits.defaultMaxTokens();
+    JsonNode mt = root.path("max_tokens");
+    if (!mt.isMissingNode() && !mt.isNull()) {
+      if (!mt.isIntegralNumber() || mt.asLong() < 1 || mt.asLong() > limits.maxTokensLimit()) {
+        throw ApiError.badField("max_tokens", "max_tokens must be an integer from 1 to " + limits.maxTokensLimit());
+      }
+      maxTokens = mt.asInt();
+    }
+    return new GenerateRequest(userId, prompt.asText(), maxTokens);
+  }
+
+  private static String textOrNumber(JsonNode root, String field) {
+    JsonNode n = root.path(field);
+    if (n.isTextual() || n.isIntegralNumber()) {
+      return n.asText();
+    }
+    return null;
+  }
+}

@@ -1,0 +1,156 @@
+package dev.freshet.serving;
+
+import dev.freshet.serving.FeatureStoreReader.FeatureStoreUnavailableException;
+import dev.freshet.serving.generator.Generator;
+import dev.freshet.serving.generator.Profile;
+import dev.freshet.serving.generator.PromptBuilder;
+import dev.freshet.common.Json;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.json.JavalinJackson;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP API. Routes are explicit and handlers plain: each reads its input, calls the store
+ * and the generator, and answers JSON. Every error leaves as JSON with a 4xx/5xx status.
+ */
+public final class ServingApp {
+  private static final Logger LOG = LoggerFactory.getLogger(ServingApp.class);
+
+  private final ServingConfig config;
+  private final FeatureStoreReader store;
+  private final Generator generator;
+  private final PrometheusMeterRegistry registry;
+  private final BooleanSupplier storeReachable;
+  private final Clock clock;
+  private final Timer featuresTimer;
+  private final Timer generateTimer;
+
+  public ServingApp(ServingConfig config, FeatureStoreReader store, Generator generator, PrometheusMeterRegistry registry,
+      BooleanSupplier storeReachable, Clock clock) {
+    this.config = config;
+    this.store = store;
+    this.generator = generator;
+    this.registry = registry;
+    this.storeReachable = storeReachable;
+    this.clock = clock;
+    this.featuresTimer = Timer.builder("freshet_serving_features_seconds").publishPercentiles(0.5, 0.99).register(registry);
+    this.generateTimer = Timer.builder("freshet_serving_generate_seconds").publishPercentiles(0.5, 0.99).register(registry);
+  }
+
+  public Javalin create() {
+    return Javalin.create(cfg -> {
+      cfg.startup.showJavalinBanner = false;
+      cfg.jetty.host = config.httpHost();
+      cfg.jetty.port = config.httpPort();
+      cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
+      cfg.routes.get("/v1/users/{userId}/features", this::getFeatures);
+      cfg.routes.post("/v1/generate", this::generate);
+      cfg.routes.get("/health", ctx -> ctx.json(Map.of("status", "UP")));
+      cfg.routes.get("/ready", this::ready);
+      cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(registry.scrape()));
+      cfg.routes.exception(ApiError.Failure.class, (e, ctx) -> ctx.status(e.status()).json(e.body()));
+      cfg.routes.exception(FeatureStoreUnavailableException.class, (e, ctx) -> ctx.status(503)
+          .json(new ApiError("feature_store_unavailable", null, "the feature store did not answer; try again shortly")));
+      cfg.routes.exception(Exception.class, (e, ctx) -> {
+        LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
+        ctx.status(500).json(new ApiError("internal_error", null, "the server failed to answer this request; it has been logged"));
+      });
+      cfg.routes.error(404, ctx -> {
+        if (ctx.result() == null || ctx.result().isEmpty()) {
+          ctx.json(new ApiError("not_found", null, "no route " + ctx.method() + " " + ctx.path()));
+        }
+      });
+      cfg.routes.error(405, ctx -> ctx.json(new ApiError("method_not_allowed", null, ctx.method() + " is not allowed on " + ctx.path())));
+    });
+  }
+
+  private void getFeatures(Context ctx) {
+    Timer.Sample sample = Timer.start(registry);
+    try {
+      String userId = UserIds.validate(ctx.pathParam("userId"), "userId");
+      StoredFeatures f = store.read(userId).orElseThrow(() -> notFound(userId));
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("user_id", f.userId());
+      body.put("features", f.features());
+      body.put("event_time", f.eventTime());
+      body.put("source_lsn", f.sourceLsn());
+      body.put("source_commit_time", f.sourceCommitTime());
+      body.put("version", f.version());
+      body.put("computed_at", f.computedAt());
+      body.put("age_ms", ageMs(f.computedAt()));
+      body.put("event_age_ms", ageMs(f.eventTime()));
+      ctx.json(body);
+    } finally {
+      sample.stop(featuresTimer);
+    }
+  }
+
+  private void generate(Context ctx) {
+    Timer.Sample sample = Timer.start(registry);
+    long started = System.nanoTime();
+    try {
+      GenerateRequest req = GenerateRequest.parse(ctx.body(), config);
+      Profile profile;
+      Optional<StoredFeatures> features;
+      String reason = null;
+      try {
+        features = store.read(req.userId());
+        if (features.isEmpty()) {
+          throw notFound(req.userId());
+        }
+        profile = Profile.fromFeatures(features.get().features());
+      } catch (FeatureStoreUnavailableException e) {
+        // Degrade, don't fail: answer without personalisation and say so.
+        LOG.warn("generate for user {} without features: {}", req.userId(), e.getMessage());
+        features = Optional.empty();
+        profile = Profile.unpersonalized();
+        reason = "feature store unavailable";
+      }
+      String prompt = PromptBuilder.build(profile, req.prompt());
+      Generator.Generation g = generator.generate(prompt, req.maxTokens());
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("user_id", req.userId());
+      body.put("text", g.text());
+      body.put("personalized", profile.personalized());
+      if (reason != null) {
+        body.put("reason", reason);
+      }
+      body.put("model", generator.modelId());
+      body.put("prompt", prompt);
+      body.put("tokens", g.tokens());
+      body.put("features_used", profile.used());
+      body.put("features_not_understood", profile.notUnderstood());
+      features.ifPresent(f -> body.put("features", Map.of(
+          "source_lsn", f.sourceLsn(), "event_time", String.valueOf(f.eventTime()), "age_ms", ageMs(f.computedAt()))));
+      body.put("latency_ms", (System.nanoTime() - started) / 1_000_000.0);
+      ctx.json(body);
+    } finally {
+      sample.stop(generateTimer);
+    }
+  }
+
+  private void ready(Context ctx) {
+    boolean store = storeReachable.getAsBoolean();
+    ctx.status(store ? 200 : 503).json(Map.of("status", store ? "READY" : "DEGRADED", "feature_store", store ? "up" : "down",
+        "model", generator.modelId()));
+  }
+
+  private Long ageMs(Instant t) {
+    return t == null ? null : Duration.between(t, clock.instant()).toMillis();
+  }
+
+  private static ApiError.Failure notFound(String userId) {
+    return new ApiError.Failure(404, "user_not_found", null, "no features for user " + userId);
+  }
+}

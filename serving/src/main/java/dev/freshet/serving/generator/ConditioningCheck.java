@@ -1,0 +1,43 @@
+package dev.freshet.serving.generator;
+
+import dev.freshet.common.DemoCatalog;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Measures whether a model's output follows the profile: for every category x author x spend
+ * band, the generated text must name that category and author and the band's offer.
+ */
+public final class ConditioningCheck {
+  private ConditioningCheck() {}
+
+  public record Result(int profiles, int correct, List<String> failures) {
+    public double accuracy() {
+      return profiles == 0 ? 0 : (double) correct / profiles;
+    }
+  }
+
+  public static Result run(Generator generator) {
+    int total = 0;
+    int correct = 0;
+    List<String> failures = new ArrayList<>();
+    int i = 0;
+    for (String category : DemoCatalog.CATEGORIES) {
+      for (String author : DemoCatalog.AUTHORS) {
+        for (String spend : Profile.SPEND_BANDS) {
+          String activity = Profile.ACTIVITY_BANDS.get(i++ % Profile.ACTIVITY_BANDS.size());
+          Profile p = new Profile(category, author, spend, activity, List.of(), List.of(), true);
+          String text = generator.generate(PromptBuilder.build(p, "recommend something"), 64).text();
+          total++;
+          boolean ok = TrainingCorpus.expectedPhrases(p).stream().allMatch(phrase -> text.replace(" ,", ",").contains(phrase.replace(" ,", ",")));
+          if (ok) {
+            correct++;
+          } else if (failures.size() < 5) {
+            failures.add(PromptBuilder.build(p, "recommend something") + " -> " + text);
+          }
+        }
+      }
+    }
+    return new Result(total, correct, failures);
+  }
+}

@@ -1,0 +1,89 @@
+package dev.freshet.serving.generator;
+
+import dev.freshet.common.DemoCatalog;
+import dev.freshet.common.UserFeatures;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the generator conditions on, derived from a user's live features. Values the model was not
+ * trained on are mapped to {@code other} and listed in {@code notUnderstood}, never passed through
+ * as if the model knew them.
+ */
+public record Profile(
+    String category,
+    String author,
+    String spendBand,
+    String activityBand,
+    List<String> used,
+    List<String> notUnderstood,
+    boolean personalized) {
+
+  public static final String OTHER = "other";
+  public static final String NONE = "none";
+  public static final List<String> SPEND_BANDS = List.of("none", "low", "mid", "high");
+  public static final List<String> ACTIVITY_BANDS = List.of("quiet", "active", "busy");
+
+  /** The profile used when no features could be read: the model answers generically. */
+  public static Profile unpersonalized() {
+    return new Profile(NONE, NONE, NONE, "quiet", List.of(), List.of(), false);
+  }
+
+  public static Profile fromFeatures(Map<String, Object> features) {
+    List<String> used = new ArrayList<>();
+    List<String> notUnderstood = new ArrayList<>();
+    String category = known(features, UserFeatures.LAST_VIEWED_CATEGORY, DemoCatalog.CATEGORIES, used, notUnderstood);
+    String author = known(features, UserFeatures.LAST_VIEWED_AUTHOR, DemoCatalog.AUTHORS, used, notUnderstood);
+    BigDecimal spend = number(features, UserFeatures.PURCHASE_AMOUNT_24H, used, notUnderstood);
+    BigDecimal events = number(features, UserFeatures.EVENTS_1H, used, notUnderstood);
+    return new Profile(category, author, spendBand(spend), activityBand(events), List.copyOf(used), List.copyOf(notUnderstood), true);
+  }
+
+  static String spendBand(BigDecimal amount) {
+    if (amount == null || amount.signum() <= 0) {
+      return "none";
+    }
+    if (amount.compareTo(BigDecimal.valueOf(50)) < 0) {
+      return "low";
+    }
+    return amount.compareTo(BigDecimal.valueOf(200)) < 0 ? "mid" : "high";
+  }
+
+  static String activityBand(BigDecimal events) {
+    if (events == null || events.compareTo(BigDecimal.valueOf(2)) <= 0) {
+      return "quiet";
+    }
+    return events.compareTo(BigDecimal.valueOf(10)) <= 0 ? "active" : "busy";
+  }
+
+  private static String known(Map<String, Object> f, String name, List<String> vocabulary, List<String> used, List<String> notUnderstood) {
+    Object v = f.get(name);
+    if (v == null) {
+      return NONE;
+    }
+    String s = v.toString().trim().toLowerCase();
+    if (vocabulary.contains(s)) {
+      used.add(name);
+      return s;
+    }
+    notUnderstood.add(name);
+    return OTHER;
+  }
+
+  private static BigDecimal number(Map<String, Object> f, String name, List<String> used, List<String> notUnderstood) {
+    Object v = f.get(name);
+    if (v == null) {
+      return null;
+    }
+    try {
+      BigDecimal d = new BigDecimal(v.toString());
+      used.add(name);
+      return d;
+    } catch (NumberFormatException e) {
+      notUnderstood.add(name);
+      return null;
+    }
+  }
+}

@@ -1,0 +1,44 @@
+package dev.freshet.serving.generator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ProfileTest {
+  @Test
+  void mapsFeaturesToBands() {
+    Profile p = Profile.fromFeatures(Map.of("last_viewed_category", "books", "last_viewed_author", "eco",
+        "purchase_amount_24h", "249.99", "events_1h", 11));
+    assertThat(p.category()).isEqualTo("books");
+    assertThat(p.author()).isEqualTo("eco");
+    assertThat(p.spendBand()).isEqualTo("high");
+    assertThat(p.activityBand()).isEqualTo("busy");
+    assertThat(p.notUnderstood()).isEmpty();
+    assertThat(PromptBuilder.build(p, " recommend ")).isEqualTo(
+        "User profile: category books; author eco; spend high; activity busy. Task: recommend");
+  }
+
+  @Test
+  void valuesOutsideTheModelsVocabularyAreReportedNotPassedThrough() {
+    Map<String, Object> f = new HashMap<>();
+    f.put("last_viewed_category", "quantum-physics");
+    f.put("last_viewed_author", null);
+    f.put("purchase_amount_24h", 0);
+    f.put("events_1h", 1);
+    Profile p = Profile.fromFeatures(f);
+    assertThat(p.category()).isEqualTo(Profile.OTHER);
+    assertThat(p.author()).isEqualTo(Profile.NONE);
+    assertThat(p.notUnderstood()).containsExactly("last_viewed_category");
+    assertThat(p.spendBand()).isEqualTo("none");
+    assertThat(p.activityBand()).isEqualTo("quiet");
+  }
+
+  @Test
+  void tokenizerLowercasesAndFoldsNumbers() {
+    assertThat(WordVocabulary.tokenize("User profile: spend 12.50, OK!"))
+        .containsExactly("user", "profile", ":", "spend", "<num>", ",", "ok", "!");
+    assertThat(WordVocabulary.detokenize(java.util.List.of("welcome", "back", ".", "enjoy", "!"))).isEqualTo("welcome back. enjoy!");
+  }
+}
