@@ -1,5 +1,6 @@
 package dev.freshet.offline;
 
+import dev.freshet.common.ConsumerLoop;
 import dev.freshet.common.FeatureVector;
 import dev.freshet.common.Json;
 import dev.freshet.common.OpsServer;
@@ -9,24 +10,15 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,19 +26,19 @@ import org.slf4j.LoggerFactory;
  * Appends every feature vector to the Iceberg feature log, one commit per interval. Positions are
  * taken from the table (not the consumer group), so a restart resumes exactly after the last commit.
  */
-public final class OfflineSinkService implements AutoCloseable {
+public final class OfflineSinkService implements ConsumerLoop.Handler, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OfflineSinkService.class);
 
   private final OfflineSinkConfig config;
   private final FeatureLogTable log;
-  private final KafkaConsumer<String, String> consumer;
-  private final Thread loop;
-  private final AtomicBoolean running = new AtomicBoolean(true);
-  private final CountDownLatch stopped = new CountDownLatch(1);
-  private final AtomicReference<String> failure = new AtomicReference<>();
-  private final OpsServer ops;
   private final Counter appended;
   private final Counter skipped;
+  private final ConsumerLoop loop;
+  private final OpsServer ops;
+  // Touched only on the loop thread.
+  private final List<FeatureLogTable.Row> buffer = new ArrayList<>();
+  private final Map<Integer, Long> nextOffsets = new HashMap<>();
+  private long lastCommit = System.nanoTime();
 
   private OfflineSinkService(OfflineSinkConfig config) {
     this.config = config;
@@ -54,18 +46,10 @@ public final class OfflineSinkService implements AutoCloseable {
     appended = Counter.builder("freshet_offline_sink_rows_appended").register(registry);
     skipped = Counter.builder("freshet_offline_sink_unreadable_records").register(registry);
     log = new FeatureLogTable(config);
-    Properties c = new Properties();
-    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers());
-    c.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
-    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    consumer = new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer());
-    loop = new Thread(this::run, "freshet-offline-sink");
-    loop.start();
-    ops = OpsServer.start(config.opsHost(), config.opsPort(), registry, () -> failure.get() == null
-        ? new OpsServer.Health(true, "appending to " + config.namespace() + "." + config.table())
-        : new OpsServer.Health(false, failure.get()));
+    loop = ConsumerLoop.start("freshet-offline-sink",
+        ConsumerLoop.sinkConsumerProperties(config.kafkaBootstrapServers(), config.groupId()), config.featuresTopic(), this);
+    ops = OpsServer.start(config.opsHost(), config.opsPort(), registry,
+        () -> loop.health("appending to " + config.namespace() + "." + config.table()));
     LOG.info("offline-sink: {} -> Iceberg {}.{} in {} (ops port {})",
         config.featuresTopic(), config.namespace(), config.table(), config.warehouse(), ops.port());
   }
@@ -74,75 +58,58 @@ public final class OfflineSinkService implements AutoCloseable {
     return new OfflineSinkService(config);
   }
 
-  private void run() {
-    List<FeatureLogTable.Row> buffer = new ArrayList<>();
-    Map<Integer, Long> nextOffsets = new HashMap<>();
-    long lastCommit = System.nanoTime();
-    try {
-      consumer.subscribe(List.of(config.featuresTopic()), new ConsumerRebalanceListener() {
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-          // Uncommitted rows of revoked partitions are dropped here and re-read by the new owner.
-          buffer.removeIf(r -> partitions.contains(new TopicPartition(config.featuresTopic(), r.partition())));
-          partitions.forEach(tp -> nextOffsets.remove(tp.partition()));
-        }
-
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-          Map<Integer, Long> committed = log.committedOffsets();
-          for (TopicPartition tp : partitions) {
-            Long next = committed.get(tp.partition());
-            if (next != null) {
-              consumer.seek(tp, next);
-            } else {
-              consumer.seekToBeginning(List.of(tp));
-            }
-          }
-        }
-      });
-      while (running.get()) {
-        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-          nextOffsets.put(r.partition(), r.offset() + 1);
-          if (r.value() == null) {
-            continue;
-          }
-          try {
-            buffer.add(new FeatureLogTable.Row(Json.read(r.value(), FeatureVector.class), r.partition(), r.offset()));
-          } catch (RuntimeException e) {
-            // online-sink dead-letters the same record; logging it here keeps one copy in the DLQ.
-            skipped.increment();
-            LOG.warn("skipping unreadable record at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
-          }
-        }
-        boolean due = System.nanoTime() - lastCommit >= config.commitInterval().toNanos();
-        if (due && !nextOffsets.isEmpty()) {
-          flush(buffer, nextOffsets);
-          lastCommit = System.nanoTime();
-        }
+  @Override
+  public void onAssigned(Consumer<String, String> consumer, Collection<TopicPartition> partitions) {
+    Map<Integer, Long> committed = log.committedOffsets();
+    for (TopicPartition tp : partitions) {
+      Long next = committed.get(tp.partition());
+      if (next != null) {
+        consumer.seek(tp, next);
+      } else {
+        consumer.seekToBeginning(List.of(tp));
       }
-      if (!nextOffsets.isEmpty()) {
-        flush(buffer, nextOffsets);
-      }
-    } catch (WakeupException e) {
-      if (!nextOffsets.isEmpty()) {
-        flush(buffer, nextOffsets);
-      }
-    } catch (RuntimeException e) {
-      failure.set(e.toString());
-      LOG.error("offline-sink stopped: {}", e.toString(), e);
-    } finally {
-      consumer.close();
-      stopped.countDown();
     }
   }
 
-  private void flush(List<FeatureLogTable.Row> buffer, Map<Integer, Long> nextOffsets) {
+  @Override
+  public void onRevoked(Collection<TopicPartition> partitions) {
+    // Uncommitted rows of revoked partitions are dropped here and re-read by their new owner.
+    buffer.removeIf(r -> partitions.contains(new TopicPartition(config.featuresTopic(), r.partition())));
+    partitions.forEach(tp -> nextOffsets.remove(tp.partition()));
+  }
+
+  @Override
+  public void onPoll(Consumer<String, String> consumer, ConsumerRecords<String, String> records) {
+    for (ConsumerRecord<String, String> r : records) {
+      nextOffsets.put(r.partition(), r.offset() + 1);
+      if (r.value() == null) {
+        continue;
+      }
+      try {
+        buffer.add(new FeatureLogTable.Row(Json.read(r.value(), FeatureVector.class), r.partition(), r.offset()));
+      } catch (RuntimeException e) {
+        // online-sink dead-letters the same record; counting and logging it here avoids a second copy.
+        skipped.increment();
+        LOG.warn("skipping unreadable record at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+      }
+    }
+    if (System.nanoTime() - lastCommit >= config.commitInterval().toNanos()) {
+      flush();
+      lastCommit = System.nanoTime();
+    }
+  }
+
+  @Override
+  public void onStop(Consumer<String, String> consumer) {
+    flush();
+  }
+
+  private void flush() {
     if (buffer.isEmpty()) {
-      return; // offsets of skipped records alone are not worth a snapshot; they are re-read and skipped again
+      return; // skipped records alone are not worth a snapshot: they are re-read and skipped again
     }
     log.append(buffer, nextOffsets);
     appended.increment(buffer.size());
-    LOG.debug("appended {} rows", buffer.size());
     buffer.clear();
     nextOffsets.clear();
   }
@@ -152,22 +119,16 @@ public final class OfflineSinkService implements AutoCloseable {
   }
 
   public String failure() {
-    return failure.get();
+    return loop.failure();
   }
 
   @Override
   public void close() {
-    running.set(false);
-    consumer.wakeup();
-    try {
-      stopped.await(30, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    loop.close();
     try {
       log.close();
     } catch (IOException e) {
-      LOG.warn("error closing catalog", e);
+      LOG.warn("error closing the Iceberg catalog", e);
     }
     ops.close();
   }

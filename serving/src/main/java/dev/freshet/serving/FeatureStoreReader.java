@@ -6,6 +6,7 @@ import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.freshet.common.FeatureStoreSchema;
+import dev.freshet.common.FeatureVector;
 import dev.freshet.common.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,7 +26,7 @@ public final class FeatureStoreReader {
   }
 
   /** Empty when the store has no vector for the user; throws when the store cannot answer. */
-  public Optional<StoredFeatures> read(String userId) {
+  public Optional<FeatureVector> read(String userId) {
     Row row;
     try {
       row = session.execute(select.bind(userId)).one();
@@ -41,7 +42,7 @@ public final class FeatureStoreReader {
     } catch (IOException e) {
       throw new UncheckedIOException("unreadable features for user " + userId, e);
     }
-    return Optional.of(new StoredFeatures(
+    return Optional.of(new FeatureVector(
         row.getString("user_id"),
         features,
         row.getInstant("event_time"),

@@ -4,6 +4,7 @@ import dev.freshet.serving.FeatureStoreReader.FeatureStoreUnavailableException;
 import dev.freshet.serving.generator.Generator;
 import dev.freshet.serving.generator.Profile;
 import dev.freshet.serving.generator.PromptBuilder;
+import dev.freshet.common.FeatureVector;
 import dev.freshet.common.Json;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -79,7 +80,7 @@ public final class ServingApp {
     Timer.Sample sample = Timer.start(registry);
     try {
       String userId = UserIds.validate(ctx.pathParam("userId"), "userId");
-      StoredFeatures f = store.read(userId).orElseThrow(() -> notFound(userId));
+      FeatureVector f = store.read(userId).orElseThrow(() -> notFound(userId));
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("user_id", f.userId());
       body.put("features", f.features());
@@ -102,7 +103,7 @@ public final class ServingApp {
     try {
       GenerateRequest req = GenerateRequest.parse(ctx.body(), config);
       Profile profile;
-      Optional<StoredFeatures> features;
+      Optional<FeatureVector> features;
       String reason = null;
       try {
         features = store.read(req.userId());

@@ -101,6 +101,13 @@ public final class TrainModel {
         }
       }
       Files.createDirectories(s.out());
+      // Always epoch 0, replacing any earlier model: DJL would otherwise number a new file beside the old one.
+      try (var old = Files.newDirectoryStream(s.out(), GruModelFiles.NAME + "-*.params")) {
+        for (Path p : old) {
+          Files.delete(p);
+        }
+      }
+      model.setProperty("Epoch", "0");
       model.save(s.out(), GruModelFiles.NAME);
       Files.write(s.out().resolve("vocab.txt"), vocab.tokens());
       Properties manifest = new Properties();

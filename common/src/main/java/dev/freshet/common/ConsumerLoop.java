@@ -1,0 +1,135 @@
+package dev.freshet.common;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One thread polling one topic for a sink: the handler sees every poll, commits where it decides,
+ * and gets a last call on a clean stop. A handler failure stops the loop and is kept for health.
+ */
+public final class ConsumerLoop implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ConsumerLoop.class);
+
+  /** What a sink does with the records; all calls happen on the loop thread. */
+  public interface Handler {
+    /** Called after every poll, also an empty one, so time-based work can run. */
+    void onPoll(Consumer<String, String> consumer, ConsumerRecords<String, String> records) throws Exception;
+
+    /** Called once on a clean stop, before the consumer closes: flush what is buffered. */
+    default void onStop(Consumer<String, String> consumer) throws Exception {}
+
+    default void onAssigned(Consumer<String, String> consumer, Collection<TopicPartition> partitions) {}
+
+    default void onRevoked(Collection<TopicPartition> partitions) {}
+  }
+
+  private final String name;
+  private final KafkaConsumer<String, String> consumer;
+  private final Handler handler;
+  private final AtomicBoolean running = new AtomicBoolean(true);
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final AtomicReference<String> failure = new AtomicReference<>();
+
+  private ConsumerLoop(String name, Properties props, String topic, Handler handler) {
+    this.name = name;
+    this.handler = handler;
+    this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer());
+    Thread thread = new Thread(() -> run(topic), name);
+    thread.start();
+  }
+
+  public static ConsumerLoop start(String name, Properties props, String topic, Handler handler) {
+    return new ConsumerLoop(name, props, topic, handler);
+  }
+
+  /**
+   * A consumer group member that commits only what its sink has made durable, and sees only
+   * records of committed transactions (the features topic is written transactionally by Streams).
+   */
+  public static Properties sinkConsumerProperties(String bootstrapServers, String groupId) {
+    Properties c = new Properties();
+    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    return c;
+  }
+
+  private void run(String topic) {
+    try {
+      consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+          handler.onRevoked(partitions);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+          handler.onAssigned(consumer, partitions);
+        }
+      });
+      while (running.get()) {
+        handler.onPoll(consumer, consumer.poll(Duration.ofMillis(200)));
+      }
+      handler.onStop(consumer);
+    } catch (WakeupException e) {
+      stopCleanly();
+    } catch (Exception e) {
+      failure.set(e.toString());
+      LOG.error("{} stopped: {}", name, e.toString(), e);
+    } finally {
+      consumer.close();
+      stopped.countDown();
+    }
+  }
+
+  private void stopCleanly() {
+    try {
+      handler.onStop(consumer);
+    } catch (Exception e) {
+      failure.set(e.toString());
+      LOG.error("{} failed while stopping: {}", name, e.toString(), e);
+    }
+  }
+
+  /** Null while the loop runs or stopped cleanly, else what stopped it. */
+  public String failure() {
+    return failure.get();
+  }
+
+  public OpsServer.Health health(String whatItDoes) {
+    String f = failure.get();
+    return f == null ? new OpsServer.Health(true, whatItDoes) : new OpsServer.Health(false, f);
+  }
+
+  /** Stops polling, lets the handler finish ({@link Handler#onStop}) and waits up to 30 s. */
+  @Override
+  public void close() {
+    running.set(false);
+    consumer.wakeup();
+    try {
+      if (!stopped.await(30, TimeUnit.SECONDS)) {
+        LOG.warn("{} did not stop within 30 s", name);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
