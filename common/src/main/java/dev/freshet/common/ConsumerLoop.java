@@ -69,6 +69,9 @@ public final class ConsumerLoop implements AutoCloseable {
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    // A read_committed fetch is not woken when a transaction marker moves the stable offset: it
+    // waits out fetch.max.wait.ms (500 ms by default) before returning the newly committed records.
+    c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "20");
     return c;
   }
 

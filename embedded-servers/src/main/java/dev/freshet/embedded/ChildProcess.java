@@ -34,12 +34,25 @@ public final class ChildProcess implements AutoCloseable {
   public static ChildProcess start(String name, List<String> command, Path logFile) {
     List<String> full = new ArrayList<>(List.of("bash", "-c", WATCHDOG, name + "-watchdog"));
     full.addAll(command);
-    ProcessBuilder pb = new ProcessBuilder(full)
+    return launch(name, full, logFile);
+  }
+
+  /**
+   * Ties a process we did not start ourselves (a daemonised server) to this JVM the same way:
+   * when the JVM ends, the guard sends {@code signal} to {@code pid}.
+   */
+  public static ChildProcess guard(String name, long pid, String signal, Path logFile) {
+    return launch(name + "-guard",
+        List.of("bash", "-c", "while read -r _; do :; done; kill -" + signal + " " + pid + " 2>/dev/null; exit 0"), logFile);
+  }
+
+  private static ChildProcess launch(String name, List<String> command, Path logFile) {
+    ProcessBuilder pb = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
     try {
       Process p = pb.start();
-      LOG.info("{} started (watchdog pid {}), log: {}", name, p.pid(), logFile);
+      LOG.info("{} started (pid {}), log: {}", name, p.pid(), logFile);
       return new ChildProcess(name, p);
     } catch (IOException e) {
       throw new IllegalStateException("cannot start " + name + ": " + e.getMessage(), e);

@@ -22,10 +22,12 @@ public final class PostgresServer implements AutoCloseable {
 
   private final EmbeddedPostgres pg;
   private final String database;
+  private final ChildProcess guard;
 
-  private PostgresServer(EmbeddedPostgres pg, String database) {
+  private PostgresServer(EmbeddedPostgres pg, String database, ChildProcess guard) {
     this.pg = pg;
     this.database = database;
+    this.guard = guard;
   }
 
   /** Starts a server with its data under {@code dir} and creates {@code database} in it. */
@@ -48,8 +50,11 @@ public final class PostgresServer implements AutoCloseable {
       try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
         s.execute("CREATE DATABASE " + database);
       }
+      // pg_ctl daemonises the postmaster: without a guard it would outlive a killed JVM.
+      long postmaster = Long.parseLong(Files.readAllLines(dir.resolve("data").resolve("postmaster.pid")).get(0).trim());
+      ChildProcess guard = ChildProcess.guard("postgres", postmaster, "INT", dir.resolve("guard.log"));
       LOG.info("PostgreSQL ready on 127.0.0.1:{} in {} ms", pg.getPort(), (System.nanoTime() - started) / 1_000_000);
-      return new PostgresServer(pg, database);
+      return new PostgresServer(pg, database, guard);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (SQLException e) {
@@ -81,6 +86,7 @@ public final class PostgresServer implements AutoCloseable {
   public void close() {
     try {
       pg.close();
+      guard.close();
       LOG.info("PostgreSQL stopped");
     } catch (IOException e) {
       LOG.warn("error stopping PostgreSQL", e);

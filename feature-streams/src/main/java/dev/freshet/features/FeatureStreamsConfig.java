@@ -3,6 +3,7 @@ package dev.freshet.features;
 import dev.freshet.common.Settings;
 import dev.freshet.common.Topics;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
 /** Typed configuration of the feature-streams service; keys are documented in the README. */
@@ -15,6 +16,7 @@ public record FeatureStreamsConfig(
     int topicPartitions,
     short replicationFactor,
     Path stateDir,
+    Duration commitInterval,
     String opsHost,
     int opsPort,
     Map<String, String> streamsOverrides) {
@@ -29,6 +31,7 @@ public record FeatureStreamsConfig(
         s.integer("topics.partitions", 2),
         (short) s.integer("topics.replication-factor", 1),
         Path.of(s.string("streams.state-dir", System.getProperty("java.io.tmpdir") + "/freshet-streams")),
+        s.duration("streams.commit-interval", Duration.ofMillis(25)),
         s.string("ops.host", "127.0.0.1"),
         s.integer("ops.port", 0),
         s.withPrefix("streams.kafka"));

@@ -50,12 +50,20 @@ public final class FeatureStreamsService implements AutoCloseable {
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers());
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    // EOS commits every 100 ms by default; no record cache so each change is published at commit.
-    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+    // Under EOS a record is visible downstream only when its transaction commits, and the
+    // repartition hop means two commits on the way: the commit interval dominates freshness.
+    // No record cache, so each change is published at the next commit.
+    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(config.commitInterval().toMillis()));
+    // A commit can only happen between polls: an idle thread blocked in poll (100 ms by default)
+    // would hold the last records' transaction open that long.
+    p.put(StreamsConfig.POLL_MS_CONFIG, Long.toString(Math.max(1, config.commitInterval().toMillis() / 5)));
     p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, "0");
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, Short.toString(config.replicationFactor()));
     p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
     p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+    // A read_committed fetch is not woken when a transaction marker moves the stable offset: it
+    // waits out fetch.max.wait.ms (500 ms by default) before returning the newly committed records.
+    p.put(StreamsConfig.consumerPrefix("fetch.max.wait.ms"), "20");
     p.putAll(config.streamsOverrides());
     return p;
   }

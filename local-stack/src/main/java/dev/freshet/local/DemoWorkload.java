@@ -11,8 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes shop activity for {@code users} users at about {@code ratePerSecond} changes per second:
- * mostly inserted events (views, clicks, carts, purchases; each user has favourite categories
- * and authors), plus corrections (UPDATE of a purchase amount) and removals (DELETE of an event),
+ * mostly inserted events (views, clicks, carts, purchases; each user has favourite categories and
+ * authors, a spending habit and an activity level), plus corrections (UPDATE of a purchase amount) and removals (DELETE of an event),
  * as an app would.
  */
 public final class DemoWorkload implements AutoCloseable {
@@ -80,12 +80,13 @@ public final class DemoWorkload implements AutoCloseable {
   }
 
   private void step() {
-    long user = 1 + random.nextInt(users);
+    // Activity is skewed, as in a real shop: low ids are busy, high ids rarely come by.
+    long user = 1 + (long) (users * Math.pow(random.nextDouble(), 2));
     int dice = random.nextInt(100);
     if (dice < 5) {
       // A corrected purchase amount.
       db.update("UPDATE events SET amount = ? WHERE id = (SELECT max(id) FROM events WHERE user_id = ? AND kind = 'purchase')",
-          amount(), user);
+          amount(user), user);
     } else if (dice < 8) {
       // A removed event (e.g. a bot view cleaned up).
       db.update("DELETE FROM events WHERE id = (SELECT max(id) FROM events WHERE user_id = ?)", user);
@@ -104,7 +105,12 @@ public final class DemoWorkload implements AutoCloseable {
         ? DemoCatalog.AUTHORS.get((int) ((user * 7) % DemoCatalog.AUTHORS.size()))
         : DemoCatalog.AUTHORS.get(random.nextInt(DemoCatalog.AUTHORS.size()));
     String item = DemoCatalog.ITEM_NOUNS.get(category) + "-" + random.nextInt(500);
-    db.insertEvent(user, kind, item, category, author, kind.equals("purchase") ? amount() : null);
+    db.insertEvent(user, kind, item, category, author, kind.equals("purchase") ? amount(user) : null);
+  }
+
+  /** Users differ in how much they spend: a quarter buy only cheap things. */
+  private BigDecimal amount(long user) {
+    return user % 4 == 0 ? BigDecimal.valueOf(2 + random.nextDouble() * 8).setScale(2, RoundingMode.HALF_UP) : amount();
   }
 
   private String kind() {

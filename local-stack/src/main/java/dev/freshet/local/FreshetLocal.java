@@ -27,7 +27,7 @@ public final class FreshetLocal {
   public static void main(String[] args) throws Exception {
     Path dataDir = Path.of(".freshet/local");
     int users = 50;
-    double rate = 20;
+    double rate = 10;
     int httpPort = portOrFree(8080);
     for (int i = 0; i < args.length - 1; i += 2) {
       switch (args[i]) {
