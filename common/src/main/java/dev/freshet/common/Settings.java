@@ -67,6 +67,23 @@ public final class Settings {
     return load(file == null ? null : Path.of(file), env);
   }
 
+  /**
+   * Options of a command-line tool, {@code --name value} each; anything else, or a name not in
+   * {@code names}, fails with the usage line.
+   */
+  public static Settings fromCommandLine(String[] args, String usage, String... names) {
+    Map<String, String> values = new HashMap<>();
+    java.util.List<String> allowed = java.util.List.of(names);
+    for (int i = 0; i < args.length; i += 2) {
+      String name = args[i].startsWith("--") ? args[i].substring(2) : null;
+      if (name == null || !allowed.contains(name) || i + 1 >= args.length) {
+        throw new ConfigException("unexpected argument '" + args[i] + "'; usage: " + usage);
+      }
+      values.put(name, args[i + 1]);
+    }
+    return new Settings(values);
+  }
+
   /** Env overrides apply to any key, including keys the file does not mention. */
   public Settings withEnv(Map<String, String> env) {
     Map<String, String> merged = new HashMap<>(values);
@@ -119,6 +136,18 @@ public final class Settings {
       return Integer.parseInt(v);
     } catch (NumberFormatException e) {
       throw new ConfigException("setting '" + key + "' must be an integer, got '" + v + "'");
+    }
+  }
+
+  public double number(String key, double defaultValue) {
+    String v = raw(key);
+    if (v == null || v.isEmpty()) {
+      return defaultValue;
+    }
+    try {
+      return Double.parseDouble(v);
+    } catch (NumberFormatException e) {
+      throw new ConfigException("setting '" + key + "' must be a number, got '" + v + "'");
     }
   }
 

@@ -44,4 +44,14 @@ class SettingsTest {
     Settings s = Settings.of(Map.of("kafka.linger.ms", "5", "kafka.acks", "all", "other", "x"));
     assertThat(s.withPrefix("kafka")).containsOnly(Map.entry("linger.ms", "5"), Map.entry("acks", "all"));
   }
+
+  @Test
+  void commandLineOptionsAreCheckedAgainstTheirNames() {
+    Settings o = Settings.fromCommandLine(new String[] {"--samples", "300", "--rate", "2.5"}, "usage", "samples", "rate");
+    assertThat(o.integer("samples", 1)).isEqualTo(300);
+    assertThat(o.number("rate", 0)).isEqualTo(2.5);
+    assertThatThrownBy(() -> Settings.fromCommandLine(new String[] {"--sample", "3"}, "tool [--samples N]", "samples"))
+        .hasMessageContaining("--sample").hasMessageContaining("tool [--samples N]");
+    assertThatThrownBy(() -> Settings.fromCommandLine(new String[] {"--samples"}, "u", "samples")).hasMessageContaining("usage");
+  }
 }

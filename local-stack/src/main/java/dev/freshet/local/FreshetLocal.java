@@ -25,19 +25,12 @@ public final class FreshetLocal {
   private FreshetLocal() {}
 
   public static void main(String[] args) throws Exception {
-    Path dataDir = Path.of(".freshet/local");
-    int users = 50;
-    double rate = 10;
-    int httpPort = portOrFree(8080);
-    for (int i = 0; i < args.length - 1; i += 2) {
-      switch (args[i]) {
-        case "--data-dir" -> dataDir = Path.of(args[i + 1]);
-        case "--users" -> users = Integer.parseInt(args[i + 1]);
-        case "--rate" -> rate = Double.parseDouble(args[i + 1]);
-        case "--http-port" -> httpPort = Integer.parseInt(args[i + 1]);
-        default -> throw new IllegalArgumentException("unknown option " + args[i] + " (--data-dir DIR --users N --rate PER_SECOND --http-port P)");
-      }
-    }
+    Settings options = Settings.fromCommandLine(args,
+        "bin/freshet-local [--data-dir DIR] [--users N] [--rate PER_SECOND] [--http-port P]", "data-dir", "users", "rate", "http-port");
+    Path dataDir = Path.of(options.string("data-dir", ".freshet/local"));
+    int users = options.integer("users", 50);
+    double rate = options.number("rate", 10);
+    int httpPort = options.integer("http-port", 0) > 0 ? options.integer("http-port", 0) : portOrFree(8080);
     long started = System.nanoTime();
     dataDir = dataDir.toAbsolutePath();
     deleteRecursively(dataDir); // every local run starts from an empty demo

@@ -1,6 +1,7 @@
 package dev.freshet.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.freshet.common.Settings;
 import dev.freshet.embedded.FreePorts;
 import dev.freshet.embedded.LocalServers;
 import java.math.BigDecimal;
@@ -25,15 +26,10 @@ public final class FreshnessBench {
   private FreshnessBench() {}
 
   public static void main(String[] args) throws Exception {
-    int samples = 200;
-    double backgroundRate = 0;
-    for (int i = 0; i < args.length - 1; i += 2) {
-      switch (args[i]) {
-        case "--samples" -> samples = Integer.parseInt(args[i + 1]);
-        case "--background-rate" -> backgroundRate = Double.parseDouble(args[i + 1]);
-        default -> throw new IllegalArgumentException("unknown option " + args[i] + " (--samples N --background-rate PER_SECOND)");
-      }
-    }
+    Settings options = Settings.fromCommandLine(args, "bin/bench-freshness [--samples N] [--background-rate PER_SECOND]",
+        "samples", "background-rate");
+    int samples = options.integer("samples", 200);
+    double backgroundRate = options.number("background-rate", 0);
     Path dir = Files.createTempDirectory("freshet-bench");
     long t0 = System.nanoTime();
     try (LocalServers servers = LocalServers.start(dir, "shop")) {

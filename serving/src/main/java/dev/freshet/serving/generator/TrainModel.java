@@ -36,19 +36,12 @@ public final class TrainModel {
   public record Settings(Path out, int steps, long seed, float learningRate) {}
 
   public static void main(String[] args) throws Exception {
-    Path out = Path.of("serving/src/main/resources/dev/freshet/serving/model");
-    int steps = 3500;
-    long seed = 42;
-    float learningRate = 0.008f;
-    for (int i = 0; i < args.length - 1; i += 2) {
-      switch (args[i]) {
-        case "--out" -> out = Path.of(args[i + 1]);
-        case "--steps" -> steps = Integer.parseInt(args[i + 1]);
-        case "--seed" -> seed = Long.parseLong(args[i + 1]);
-        case "--lr" -> learningRate = Float.parseFloat(args[i + 1]);
-        default -> throw new IllegalArgumentException("unknown option " + args[i] + " (use --out DIR --steps N --seed S --lr RATE)");
-      }
-    }
+    dev.freshet.common.Settings options = dev.freshet.common.Settings.fromCommandLine(args,
+        "bin/train-model [--out DIR] [--steps N] [--seed S] [--lr RATE]", "out", "steps", "seed", "lr");
+    Path out = Path.of(options.string("out", "serving/src/main/resources/dev/freshet/serving/model"));
+    int steps = options.integer("steps", 3500);
+    long seed = options.integer("seed", 42);
+    float learningRate = (float) options.number("lr", 0.008);
     train(new Settings(out, steps, seed, learningRate), System.out::println);
     try (GruGenerator g = GruGenerator.load(out)) {
       ConditioningCheck.Result r = ConditioningCheck.run(g);
