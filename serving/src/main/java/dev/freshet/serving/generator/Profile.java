@@ -41,6 +41,7 @@ public record Profile(
     return new Profile(category, author, spendBand(spend), activityBand(events), List.copyOf(used), List.copyOf(notUnderstood), true);
   }
 
+  /** Purchases in the last 24 hours: none, under 50 low, under 200 mid, else high. */
   static String spendBand(BigDecimal amount) {
     if (amount == null || amount.signum() <= 0) {
       return "none";
@@ -51,11 +52,12 @@ public record Profile(
     return amount.compareTo(BigDecimal.valueOf(200)) < 0 ? "mid" : "high";
   }
 
+  /** Events in the last hour: up to 5 is quiet, up to 30 active, more is busy. */
   static String activityBand(BigDecimal events) {
-    if (events == null || events.compareTo(BigDecimal.valueOf(2)) <= 0) {
+    if (events == null || events.compareTo(BigDecimal.valueOf(5)) <= 0) {
       return "quiet";
     }
-    return events.compareTo(BigDecimal.valueOf(10)) <= 0 ? "active" : "busy";
+    return events.compareTo(BigDecimal.valueOf(30)) <= 0 ? "active" : "busy";
   }
 
   private static String known(Map<String, Object> f, String name, List<String> vocabulary, List<String> used, List<String> notUnderstood) {

@@ -10,12 +10,13 @@ class ProfileTest {
   @Test
   void mapsFeaturesToBands() {
     Profile p = Profile.fromFeatures(Map.of("last_viewed_category", "books", "last_viewed_author", "eco",
-        "purchase_amount_24h", "249.99", "events_1h", 11));
+        "purchase_amount_24h", "249.99", "events_1h", 31));
     assertThat(p.category()).isEqualTo("books");
     assertThat(p.author()).isEqualTo("eco");
     assertThat(p.spendBand()).isEqualTo("high");
     assertThat(p.activityBand()).isEqualTo("busy");
     assertThat(p.notUnderstood()).isEmpty();
+    assertThat(Profile.activityBand(new java.math.BigDecimal(12))).isEqualTo("active");
     assertThat(PromptBuilder.build(p, " recommend ")).isEqualTo(
         "User profile: category books; author eco; spend high; activity busy. Task: recommend");
   }
