@@ -128,59 +128,41 @@ public final class Settings {
   }
 
   public int integer(String key, int defaultValue) {
-    String v = raw(key);
-    if (v == null || v.isEmpty()) {
-      return defaultValue;
-    }
-    try {
-      return Integer.parseInt(v);
-    } catch (NumberFormatException e) {
-      throw new ConfigException("setting '" + key + "' must be an integer, got '" + v + "'");
-    }
+    return parsed(key, defaultValue, Integer::parseInt, "an integer");
   }
 
   public double number(String key, double defaultValue) {
-    String v = raw(key);
-    if (v == null || v.isEmpty()) {
-      return defaultValue;
-    }
-    try {
-      return Double.parseDouble(v);
-    } catch (NumberFormatException e) {
-      throw new ConfigException("setting '" + key + "' must be a number, got '" + v + "'");
-    }
-  }
-
-  public boolean bool(String key, boolean defaultValue) {
-    String v = raw(key);
-    if (v == null || v.isEmpty()) {
-      return defaultValue;
-    }
-    if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
-      return Boolean.parseBoolean(v);
-    }
-    throw new ConfigException("setting '" + key + "' must be true or false, got '" + v + "'");
+    return parsed(key, defaultValue, Double::parseDouble, "a number");
   }
 
   /** Durations are written as milliseconds ({@code 250}) or with a unit: {@code 250ms}, {@code 5s}, {@code 2m}. */
   public Duration duration(String key, Duration defaultValue) {
+    return parsed(key, defaultValue, Settings::parseDuration, "a duration like 500ms, 5s or 2m");
+  }
+
+  private static Duration parseDuration(String v) {
+    if (v.endsWith("ms")) {
+      return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+    }
+    if (v.endsWith("s")) {
+      return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
+    }
+    if (v.endsWith("m")) {
+      return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
+    }
+    return Duration.ofMillis(Long.parseLong(v));
+  }
+
+  /** The value of {@code key} read by {@code parser}, or the default when unset; a bad value names the key. */
+  private <T> T parsed(String key, T defaultValue, java.util.function.Function<String, T> parser, String expected) {
     String v = raw(key);
     if (v == null || v.isEmpty()) {
       return defaultValue;
     }
     try {
-      if (v.endsWith("ms")) {
-        return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
-      }
-      if (v.endsWith("s")) {
-        return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
-      }
-      if (v.endsWith("m")) {
-        return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
-      }
-      return Duration.ofMillis(Long.parseLong(v));
+      return parser.apply(v);
     } catch (NumberFormatException e) {
-      throw new ConfigException("setting '" + key + "' must be a duration like 500ms, 5s or 2m, got '" + v + "'");
+      throw new ConfigException("setting '" + key + "' must be " + expected + ", got '" + v + "'");
     }
   }
 
