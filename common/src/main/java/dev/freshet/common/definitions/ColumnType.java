@@ -1,0 +1,114 @@
+package dev.freshet.common.definitions;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.Comparator;
+
+/**
+ * The type of a source column as declared in the definition file. A change event's value is
+ * checked against it and kept in a canonical text form ({@link #canonical}); aggregations read
+ * it back typed ({@link #value}). Wrong types are errors the caller turns into dead letters.
+ */
+public enum ColumnType {
+  STRING, LONG, DECIMAL, TIMESTAMP, BOOLEAN;
+
+  public static ColumnType named(String name) {
+    for (ColumnType t : values()) {
+      if (t.yamlName().equals(name)) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  public String yamlName() {
+    return name().toLowerCase();
+  }
+
+  public boolean isNumeric() {
+    return this == LONG || this == DECIMAL;
+  }
+
+  /**
+   * The canonical text of a Debezium JSON value (schemas off, decimals as strings, timestamps as
+   * ISO-8601), or null for a JSON null. Throws {@link IllegalArgumentException} naming the problem.
+   */
+  public String canonical(JsonNode node) {
+    if (node == null || node.isMissingNode() || node.isNull()) {
+      return null;
+    }
+    return switch (this) {
+      case STRING -> {
+        if (!node.isTextual()) {
+          throw new IllegalArgumentException("expected a string, got " + node);
+        }
+        yield node.asText();
+      }
+      case LONG -> {
+        if (!node.canConvertToExactIntegral() && !(node.isTextual() && node.asText().matches("-?\\d{1,18}"))) {
+          throw new IllegalArgumentException("expected an integer, got " + node);
+        }
+        yield Long.toString(node.isTextual() ? Long.parseLong(node.asText()) : node.asLong());
+      }
+      case DECIMAL -> {
+        try {
+          yield new BigDecimal(node.asText()).toPlainString();
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException("expected a decimal, got " + node);
+        }
+      }
+      case TIMESTAMP -> {
+        if (!node.isTextual()) {
+          throw new IllegalArgumentException("expected an ISO-8601 timestamp, got " + node);
+        }
+        yield parseInstant(node.asText()).toString();
+      }
+      case BOOLEAN -> {
+        if (!node.isBoolean()) {
+          throw new IllegalArgumentException("expected true or false, got " + node);
+        }
+        yield Boolean.toString(node.asBoolean());
+      }
+    };
+  }
+
+  /** The typed value of a canonical text: String, Long, BigDecimal, Instant or Boolean. */
+  public Object value(String canonical) {
+    if (canonical == null) {
+      return null;
+    }
+    return switch (this) {
+      case STRING -> canonical;
+      case LONG -> Long.parseLong(canonical);
+      case DECIMAL -> new BigDecimal(canonical);
+      case TIMESTAMP -> Instant.parse(canonical);
+      case BOOLEAN -> Boolean.parseBoolean(canonical);
+    };
+  }
+
+  /** How a feature value of this type is published: timestamps as ISO-8601 text, the rest as is. */
+  public Object published(Object value) {
+    return value instanceof Instant i ? i.toString() : value;
+  }
+
+  /** Orders typed values of this column (numbers numerically, timestamps in time, strings by code point). */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public Comparator<Object> order() {
+    return (a, b) -> ((Comparable) a).compareTo(b);
+  }
+
+  static Instant parseInstant(String text) {
+    try {
+      return Instant.parse(text);
+    } catch (DateTimeParseException e) {
+      try {
+        return OffsetDateTime.parse(text).toInstant();
+      } catch (DateTimeParseException e2) {
+        throw new IllegalArgumentException("expected an ISO-8601 timestamp, got '" + text + "'");
+      }
+    }
+  }
+}

@@ -1,0 +1,42 @@
+package dev.freshet.common.definitions;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A source table captured by CDC and the features computed from it.
+ *
+ * @param topic the change-event topic ingest-cdc writes for this table
+ * @param primaryKey the column identifying a row (its UPDATE/DELETE events are keyed by it)
+ * @param entityKey the column holding the entity (user) id the features belong to
+ * @param eventTime the timestamp column windows are measured in
+ * @param allowedLateness how far behind the newest event time seen a new row may be and still be
+ *     applied; older ones go to the dead-letter topic
+ * @param columns declared columns and their types, in file order
+ */
+public record SourceDefinition(
+    String name,
+    String table,
+    String topic,
+    String primaryKey,
+    String entityKey,
+    String eventTime,
+    Duration allowedLateness,
+    Map<String, ColumnType> columns,
+    List<FeatureDefinition> features) {
+
+  /** Rows older than this (behind the evaluation time) can no longer change a windowed feature. */
+  public Duration longestWindow() {
+    return features.stream().map(FeatureDefinition::window).filter(w -> !w.isLifetime())
+        .map(Window::length).max(Duration::compareTo).orElse(Duration.ZERO);
+  }
+
+  public List<FeatureDefinition> windowed() {
+    return features.stream().filter(f -> !f.window().isLifetime()).toList();
+  }
+
+  public List<FeatureDefinition> lifetime() {
+    return features.stream().filter(f -> f.window().isLifetime()).toList();
+  }
+}
