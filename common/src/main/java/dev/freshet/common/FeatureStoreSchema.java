@@ -24,18 +24,24 @@ public final class FeatureStoreSchema {
         + "source_lsn bigint, "
         + "source_commit_time timestamp, "
         + "version bigint, "
-        + "computed_at timestamp)";
+        + "computed_at timestamp, "
+        + "definition_version int)";
+  }
+
+  /** Brings a table created before a column was added up to date (CQL has no ADD IF NOT EXISTS). */
+  public static String addDefinitionVersion(String keyspace) {
+    return "ALTER TABLE " + keyspace + "." + TABLE + " ADD definition_version int";
   }
 
   /** The write timestamp is the vector's version, so an older vector never overwrites a newer one. */
   public static String upsert(String keyspace) {
     return "INSERT INTO " + keyspace + "." + TABLE
-        + " (user_id, features, event_time, source_lsn, source_commit_time, version, computed_at)"
-        + " VALUES (?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?";
+        + " (user_id, features, event_time, source_lsn, source_commit_time, version, computed_at, definition_version)"
+        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?";
   }
 
   public static String selectByUser(String keyspace) {
-    return "SELECT user_id, features, event_time, source_lsn, source_commit_time, version, computed_at FROM "
+    return "SELECT user_id, features, event_time, source_lsn, source_commit_time, version, computed_at, definition_version FROM "
         + keyspace + "." + TABLE + " WHERE user_id = ?";
   }
 }

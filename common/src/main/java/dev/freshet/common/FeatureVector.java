@@ -6,7 +6,7 @@ import java.time.Instant;
 import java.util.Map;
 
 /**
- * One user's current feature values: the record on the features topic, keyed by {@code userId},
+ * One user's current feature values (every feature the definitions declare): the record on the features topic, keyed by {@code userId},
  * and what the online and offline stores keep.
  *
  * @param features feature name to value (a number, a string, or null when the window is empty)
@@ -16,6 +16,8 @@ import java.util.Map;
  * @param version strictly increasing per user; derived from the LSN (see feature-streams), and
  *     used as the CQL write timestamp so a replayed older vector can never overwrite a newer one
  * @param computedAt wall-clock time the sliding windows were evaluated at
+ * @param definitionVersion the {@code version} of the feature definition file that produced the
+ *     values
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record FeatureVector(
@@ -25,7 +27,8 @@ public record FeatureVector(
     long sourceLsn,
     Instant sourceCommitTime,
     long version,
-    Instant computedAt) {
+    Instant computedAt,
+    int definitionVersion) {
 
   public static final JsonSerde<FeatureVector> SERDE = new JsonSerde<>(FeatureVector.class);
 }

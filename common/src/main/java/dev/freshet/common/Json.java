@@ -8,12 +8,17 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
-/** The one Jackson configuration every Freshet module reads and writes JSON with. */
+/**
+ * The one Jackson configuration every Freshet module reads and writes JSON with. Fractional
+ * numbers are read as {@link java.math.BigDecimal}: feature values such as money sums travel
+ * through several hops and must arrive exactly as computed.
+ */
 public final class Json {
   public static final ObjectMapper MAPPER = new ObjectMapper()
       .registerModule(new JavaTimeModule())
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
   private Json() {}
 

@@ -59,6 +59,12 @@ public final class ChildProcess implements AutoCloseable {
     }
   }
 
+  /** SIGKILLs the command (not the watchdog), as a crash or an OOM killer would, then cleans up. */
+  public void kill() {
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
+    close();
+  }
+
   public boolean isAlive() {
     return process.isAlive();
   }

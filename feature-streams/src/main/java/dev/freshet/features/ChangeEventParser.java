@@ -3,105 +3,84 @@ package dev.freshet.features;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.freshet.common.Json;
-import java.math.BigDecimal;
+import dev.freshet.common.definitions.ColumnType;
+import dev.freshet.common.definitions.SourceDefinition;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
- * Reads a Debezium change event of the {@code events} table (JSON converter, schemas off).
- * Every way an event can be unusable becomes a {@link MalformedChangeException} with a reason an
- * operator can act on.
+ * Reads a Debezium change event (JSON converter, schemas off) of one declared source table.
+ * Every way an event can be unusable (not JSON, unknown op, missing key or entity or event time,
+ * a value of the wrong type) becomes a {@link MalformedChangeException} with a reason an operator
+ * can act on.
  */
 final class ChangeEventParser {
-  private ChangeEventParser() {}
+  private final SourceDefinition source;
 
-  static RowChange parse(String key, String value) {
+  ChangeEventParser(SourceDefinition source) {
+    this.source = source;
+  }
+
+  RowChange parse(String key, String value) {
     JsonNode root = readTree(value, "value");
-    String op = text(root, "op");
-    JsonNode source = root.path("source");
-    if (!source.path("lsn").canConvertToLong()) {
+    String op = root.path("op").isTextual() ? root.path("op").asText() : null;
+    if (op == null) {
+      throw new MalformedChangeException("op missing or not a string");
+    }
+    JsonNode sourceInfo = root.path("source");
+    if (!sourceInfo.path("lsn").canConvertToLong()) {
       throw new MalformedChangeException("source.lsn missing or not a number");
     }
-    long lsn = source.path("lsn").asLong();
-    Instant commitTime = source.path("ts_ms").canConvertToLong() ? Instant.ofEpochMilli(source.path("ts_ms").asLong()) : null;
-    switch (op) {
+    long lsn = sourceInfo.path("lsn").asLong();
+    Instant commitTime = sourceInfo.path("ts_ms").canConvertToLong() ? Instant.ofEpochMilli(sourceInfo.path("ts_ms").asLong()) : null;
+    return switch (op) {
       case "c", "r", "u" -> {
-        EventRow row = row(root.path("after"));
-        return new RowChange(row.id(), row, lsn, commitTime);
+        SourceRow row = row(root.path("after"));
+        yield new RowChange(row.pk(), row, lsn, commitTime, op.equals("r"));
       }
-      case "d" -> {
-        long id = eventId(key, root.path("before"));
-        return new RowChange(id, null, lsn, commitTime);
-      }
+      case "d" -> new RowChange(deletedKey(key, root.path("before")), null, lsn, commitTime, false);
       default -> throw new MalformedChangeException("unknown op '" + op + "'");
-    }
+    };
   }
 
-  private static long eventId(String key, JsonNode before) {
-    if (before.path("id").canConvertToLong()) {
-      return before.path("id").asLong();
+  private String deletedKey(String key, JsonNode before) {
+    String pk = source.primaryKey();
+    ColumnType type = source.columns().get(pk);
+    String fromBefore = canonical(before, pk, type, "before");
+    if (fromBefore != null) {
+      return fromBefore;
     }
     if (key != null) {
-      JsonNode k = readTree(key, "key");
-      if (k.path("id").canConvertToLong()) {
-        return k.path("id").asLong();
+      String fromKey = canonical(readTree(key, "key"), pk, type, "key");
+      if (fromKey != null) {
+        return fromKey;
       }
     }
-    throw new MalformedChangeException("delete without an id in before or key");
+    throw new MalformedChangeException("delete without " + pk + " in before or key");
   }
 
-  private static EventRow row(JsonNode after) {
+  private SourceRow row(JsonNode after) {
     if (!after.isObject()) {
       throw new MalformedChangeException("after is missing for an insert/update");
     }
-    if (!after.path("id").canConvertToLong()) {
-      throw new MalformedChangeException("after.id missing or not an integer");
+    Map<String, String> values = new LinkedHashMap<>();
+    source.columns().forEach((column, type) -> values.put(column, canonical(after, column, type, "after")));
+    for (String required : new String[] {source.primaryKey(), source.entityKey(), source.eventTime()}) {
+      if (values.get(required) == null) {
+        throw new MalformedChangeException("after." + required + " is missing or null");
+      }
     }
-    if (!after.path("user_id").canConvertToLong()) {
-      throw new MalformedChangeException("after.user_id missing or not an integer");
-    }
-    return new EventRow(
-        after.path("id").asLong(),
-        Long.toString(after.path("user_id").asLong()),
-        text(after, "kind"),
-        nullableText(after, "item"),
-        nullableText(after, "category"),
-        nullableText(after, "author"),
-        amount(after.path("amount")),
-        instant(after, "occurred_at"));
+    return new SourceRow(source.name(), values.get(source.primaryKey()), values.get(source.entityKey()),
+        Instant.parse(values.get(source.eventTime())), values);
   }
 
-  private static BigDecimal amount(JsonNode node) {
-    if (node.isMissingNode() || node.isNull()) {
-      return null;
-    }
+  private static String canonical(JsonNode parent, String column, ColumnType type, String where) {
     try {
-      return new BigDecimal(node.asText());
-    } catch (NumberFormatException e) {
-      throw new MalformedChangeException("after.amount is not a decimal: '" + node.asText() + "'");
+      return type.canonical(parent.path(column));
+    } catch (IllegalArgumentException e) {
+      throw new MalformedChangeException(where + "." + column + ": " + e.getMessage());
     }
-  }
-
-  private static Instant instant(JsonNode parent, String field) {
-    String s = text(parent, field);
-    try {
-      return Instant.parse(s);
-    } catch (DateTimeParseException e) {
-      throw new MalformedChangeException(field + " is not an ISO-8601 instant: '" + s + "'");
-    }
-  }
-
-  private static String text(JsonNode parent, String field) {
-    JsonNode n = parent.path(field);
-    if (!n.isTextual()) {
-      throw new MalformedChangeException(field + " missing or not a string");
-    }
-    return n.asText();
-  }
-
-  private static String nullableText(JsonNode parent, String field) {
-    JsonNode n = parent.path(field);
-    return n.isTextual() ? n.asText() : null;
   }
 
   private static JsonNode readTree(String json, String what) {

@@ -2,21 +2,30 @@ package dev.freshet.features;
 
 import dev.freshet.common.Settings;
 import dev.freshet.common.Topics;
+import dev.freshet.common.definitions.FeatureDefinitions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
-/** Typed configuration of the feature-streams service; keys are documented in the README. */
+/**
+ * Typed configuration of the feature-streams service; keys are documented in the README.
+ *
+ * @param definitions the feature definition file ({@code features.definitions}; the bundled demo
+ *     definitions when unset), loaded and validated at start
+ * @param maxStaleness how long after a contribution leaves a window the vector may still show it;
+ *     the expiry check runs four times within it
+ */
 public record FeatureStreamsConfig(
     String applicationId,
     String kafkaBootstrapServers,
-    String eventsTopic,
+    FeatureDefinitions definitions,
     String featuresTopic,
     String deadLetterTopic,
     int topicPartitions,
     short replicationFactor,
     Path stateDir,
     Duration commitInterval,
+    Duration maxStaleness,
     String opsHost,
     int opsPort,
     Map<String, String> streamsOverrides) {
@@ -25,15 +34,21 @@ public record FeatureStreamsConfig(
     return new FeatureStreamsConfig(
         s.string("streams.application-id", "freshet-features"),
         s.requireString("kafka.bootstrap-servers"),
-        s.string("topics.events", Topics.EVENTS_CHANGES),
+        FeatureDefinitions.loadOrBundled(s.string("features.definitions", "")),
         s.string("topics.features", Topics.USER_FEATURES),
         s.string("topics.dead-letters", Topics.DEAD_LETTERS),
         s.integer("topics.partitions", 2),
         (short) s.integer("topics.replication-factor", 1),
         Path.of(s.string("streams.state-dir", System.getProperty("java.io.tmpdir") + "/freshet-streams")),
         s.duration("streams.commit-interval", Duration.ofMillis(25)),
+        s.duration("features.max-staleness", Duration.ofSeconds(1)),
         s.string("ops.host", "127.0.0.1"),
         s.integer("ops.port", 0),
         s.withPrefix("streams.kafka"));
+  }
+
+  /** Expiries are checked four times per staleness bound, leaving room for the commit and the sinks. */
+  public Duration expiryCheckInterval() {
+    return maxStaleness.dividedBy(4);
   }
 }

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.streams.KafkaStreams;
@@ -24,10 +25,11 @@ public final class FeatureStreamsService implements AutoCloseable {
   private final OpsServer ops;
 
   private FeatureStreamsService(FeatureStreamsConfig config) {
-    KafkaTopics.ensure(config.kafkaBootstrapServers(), Map.of(
-        config.eventsTopic(), config.topicPartitions(),
-        config.featuresTopic(), config.topicPartitions(),
-        config.deadLetterTopic(), 1), config.replicationFactor());
+    Map<String, Integer> topics = new HashMap<>();
+    config.definitions().sources().forEach(source -> topics.put(source.topic(), config.topicPartitions()));
+    topics.put(config.featuresTopic(), config.topicPartitions());
+    topics.put(config.deadLetterTopic(), 1);
+    KafkaTopics.ensure(config.kafkaBootstrapServers(), topics, config.replicationFactor());
     streams = new KafkaStreams(FeatureTopology.build(config), streamsProperties(config));
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("stream thread failed; replacing it", e);
@@ -41,8 +43,9 @@ public final class FeatureStreamsService implements AutoCloseable {
       KafkaStreams.State state = streams.state();
       return new OpsServer.Health(state.isRunningOrRebalancing() || state == KafkaStreams.State.CREATED, state.name());
     });
-    LOG.info("feature-streams: {} -> {} (dead letters: {}, ops port {})",
-        config.eventsTopic(), config.featuresTopic(), config.deadLetterTopic(), ops.port());
+    LOG.info("feature-streams: {} features (definitions v{}) from {} -> {} (dead letters: {}, ops port {})",
+        config.definitions().features().count(), config.definitions().version(),
+        config.definitions().sources().stream().map(s -> s.topic()).toList(), config.featuresTopic(), config.deadLetterTopic(), ops.port());
   }
 
   static Properties streamsProperties(FeatureStreamsConfig config) {

@@ -2,49 +2,70 @@ package dev.freshet.features;
 
 import dev.freshet.common.DeadLetter;
 import dev.freshet.common.FeatureVector;
+import dev.freshet.common.definitions.FeatureDefinitions;
+import dev.freshet.common.definitions.SourceDefinition;
+import java.util.Map;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The feature topology, a pure function of its configuration:
+ * The feature topology, a pure function of its configuration and feature definitions:
  *
  * <pre>
- * events changes (key: event id) -> EventRowTracker [event-rows] -+-> dead letters
- *                                                                 +-> repartition by user id
- *   -> UserFeatureAggregator [user-activity] -> features (key: user id)
+ * per source: changes (key: primary key) -> RowTracker [rows-S, stream-time-S] -+-> dead letters
+ *                                                                              +-> deltas
+ * all sources' deltas -> repartition by entity id
+ *   -> FeatureAggregator [window-rows, entity-state, expiry-index] -> features (key: entity id)
  * </pre>
+ *
+ * All features of all sources share the aggregator's state: one vector per entity.
  */
 public final class FeatureTopology {
-  static final String EVENT_ROWS_STORE = "event-rows";
-  static final String USER_ACTIVITY_STORE = "user-activity";
-
   private FeatureTopology() {}
 
   public static Topology build(FeatureStreamsConfig config) {
+    FeatureDefinitions definitions = config.definitions();
     StreamsBuilder builder = new StreamsBuilder();
-    builder.addStateStore(Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(EVENT_ROWS_STORE), Serdes.Long(), EventRow.SERDE));
-    builder.addStateStore(Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(USER_ACTIVITY_STORE), Serdes.String(), UserActivity.SERDE));
-
-    builder.stream(config.eventsTopic(), Consumed.with(Serdes.String(), Serdes.String()).withName("event-changes"))
-        .process(EventRowTracker::new, Named.as("track-event-rows"), EVENT_ROWS_STORE)
-        .split(Named.as("route-"))
-        .branch((key, routed) -> routed.isDeadLetter(), Branched.withConsumer(dead -> dead
-            .mapValues(Routed::deadLetter, Named.as("unwrap-dead-letter"))
-            .to(config.deadLetterTopic(), Produced.with(Serdes.String(), DeadLetter.SERDE).withName("dead-letters")), "dead-letters"))
-        .defaultBranch(Branched.withConsumer(deltas -> deltas
-            .mapValues(Routed::delta, Named.as("unwrap-delta"))
-            .repartition(Repartitioned.with(Serdes.String(), UserDelta.SERDE).withName("deltas-by-user"))
-            .process(UserFeatureAggregator::new, Named.as("aggregate-user-features"), USER_ACTIVITY_STORE)
-            .to(config.featuresTopic(), Produced.with(Serdes.String(), FeatureVector.SERDE).withName("features")), "deltas"));
+    KStream<String, RowDelta> deltas = null;
+    for (SourceDefinition source : definitions.sources()) {
+      addStore(builder, RowTracker.rowsStore(source), SourceRow.SERDE);
+      addStore(builder, RowTracker.streamTimeStore(source), Serdes.Long());
+      Map<String, KStream<String, Routed>> routed = builder
+          .stream(source.topic(), Consumed.with(Serdes.String(), Serdes.String()).withName(source.name() + "-changes"))
+          .process(() -> new RowTracker(source), Named.as("track-" + source.name()),
+              RowTracker.rowsStore(source), RowTracker.streamTimeStore(source))
+          .split(Named.as(source.name() + "-"))
+          .branch((key, r) -> r.isDeadLetter(), Branched.as("dead-letters"))
+          .defaultBranch(Branched.as("deltas"));
+      routed.get(source.name() + "-dead-letters")
+          .mapValues(Routed::deadLetter, Named.as(source.name() + "-unwrap-dead-letter"))
+          .to(config.deadLetterTopic(), Produced.with(Serdes.String(), DeadLetter.SERDE).withName(source.name() + "-to-dead-letter-topic"));
+      KStream<String, RowDelta> sourceDeltas = routed.get(source.name() + "-deltas")
+          .mapValues(Routed::delta, Named.as(source.name() + "-unwrap-delta"));
+      deltas = deltas == null ? sourceDeltas : deltas.merge(sourceDeltas, Named.as("merge-" + source.name()));
+    }
+    addStore(builder, FeatureAggregator.WINDOW_ROWS_STORE, SourceRow.SERDE);
+    addStore(builder, FeatureAggregator.ENTITY_STATE_STORE, EntityState.SERDE);
+    addStore(builder, FeatureAggregator.EXPIRY_INDEX_STORE, Serdes.String());
+    deltas
+        .repartition(Repartitioned.with(Serdes.String(), RowDelta.SERDE).withName("deltas-by-entity"))
+        .process(() -> new FeatureAggregator(definitions, config.expiryCheckInterval()), Named.as("aggregate-features"),
+            FeatureAggregator.WINDOW_ROWS_STORE, FeatureAggregator.ENTITY_STATE_STORE, FeatureAggregator.EXPIRY_INDEX_STORE)
+        .to(config.featuresTopic(), Produced.with(Serdes.String(), FeatureVector.SERDE).withName("features"));
     return builder.build();
+  }
+
+  /** A RocksDB store with a changelog topic (the default), so a moved or restarted task restores it. */
+  private static <V> void addStore(StreamsBuilder builder, String name, Serde<V> valueSerde) {
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), valueSerde));
   }
 }

@@ -2,9 +2,9 @@ package dev.freshet.features;
 
 import dev.freshet.common.DeadLetter;
 
-/** Output of {@link EventRowTracker}: either a delta for a user or a dead letter, never both. */
-record Routed(UserDelta delta, DeadLetter deadLetter) {
-  static Routed delta(UserDelta delta) {
+/** Output of {@link RowTracker}: either a delta for an entity or a dead letter, never both. */
+record Routed(RowDelta delta, DeadLetter deadLetter) {
+  static Routed delta(RowDelta delta) {
     return new Routed(delta, null);
   }
 

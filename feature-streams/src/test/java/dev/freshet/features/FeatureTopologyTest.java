@@ -6,6 +6,7 @@ import dev.freshet.common.DeadLetter;
 import dev.freshet.common.FeatureVector;
 import dev.freshet.common.Settings;
 import dev.freshet.common.UserFeatures;
+import dev.freshet.common.definitions.FeatureDefinitions;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** The topology built from the bundled definitions, driven by {@link TopologyTestDriver}. */
 class FeatureTopologyTest {
   static final Instant NOW = Instant.parse("2026-11-24T12:00:00Z");
 
@@ -38,7 +40,7 @@ class FeatureTopologyTest {
     Properties props = FeatureStreamsService.streamsProperties(config);
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     driver = new TopologyTestDriver(FeatureTopology.build(config), props, NOW);
-    changes = driver.createInputTopic(config.eventsTopic(), Serdes.String().serializer(), Serdes.String().serializer());
+    changes = driver.createInputTopic(config.definitions().source("events").topic(), Serdes.String().serializer(), Serdes.String().serializer());
     features = driver.createOutputTopic(config.featuresTopic(), Serdes.String().deserializer(), FeatureVector.SERDE.deserializer());
     deadLetters = driver.createOutputTopic(config.deadLetterTopic(), Serdes.String().deserializer(), DeadLetter.SERDE.deserializer());
   }
@@ -50,14 +52,16 @@ class FeatureTopologyTest {
 
   @Test
   void insertsUpdatesAndDeletesCorrectTheUsersVector() {
+    send("c", 3, null, row(3, 7, "purchase", "4.00", NOW.minus(Duration.ofHours(30))));
     send("c", 1, null, row(1, 7, "purchase", "10.50", NOW.minusSeconds(60)));
     send("c", 2, null, row(2, 7, "view", null, NOW.minusSeconds(30)));
-    send("c", 3, null, row(3, 7, "purchase", "4.00", NOW.minus(Duration.ofHours(30))));
     FeatureVector v = last();
     assertThat(v.userId()).isEqualTo("7");
     assertThat(v.features().get(UserFeatures.EVENTS_1H)).isEqualTo(2);
     assertThat(amount(v)).isEqualByComparingTo("10.50");
     assertThat(v.features().get(UserFeatures.LAST_VIEWED_CATEGORY)).isEqualTo("books");
+    assertThat(v.features().get("purchases_lifetime")).isEqualTo(2);
+    assertThat(v.definitionVersion()).isEqualTo(FeatureDefinitions.bundled().version());
 
     send("u", 1, null, row(1, 7, "purchase", "99.99", NOW.minusSeconds(60)));
     assertThat(amount(last())).isEqualByComparingTo("99.99");
@@ -66,7 +70,89 @@ class FeatureTopologyTest {
     FeatureVector afterDelete = last();
     assertThat(amount(afterDelete)).isEqualByComparingTo("0");
     assertThat(afterDelete.features().get(UserFeatures.EVENTS_1H)).isEqualTo(1);
+    assertThat(afterDelete.features().get("purchases_lifetime")).isEqualTo(1);
+    assertThat(new BigDecimal(afterDelete.features().get("spend_lifetime").toString())).isEqualByComparingTo("4.00");
     assertThat(afterDelete.sourceLsn()).isEqualTo(lsn);
+  }
+
+  @Test
+  void everyAggregationRetractsExactly() {
+    send("c", 1, null, row(1, 5, "purchase", "30.00", NOW.minusSeconds(300), "books", "kafka", "novel-1"));
+    send("c", 2, null, row(2, 5, "purchase", "10.00", NOW.minusSeconds(200), "music", "eco", "album-1"));
+    send("c", 3, null, row(3, 5, "view", null, NOW.minusSeconds(100), "music", "eco", "album-2"));
+    send("c", 4, null, row(4, 5, "view", null, NOW.minusSeconds(50), "games", "lem", "game-1"));
+    Map<String, Object> f = last().features();
+    assertThat(f.get("avg_purchase_amount_30d").toString()).isEqualTo("20.000000");
+    assertThat(f.get("min_purchase_amount_30d").toString()).isEqualTo("10.00");
+    assertThat(f.get("max_purchase_amount_30d").toString()).isEqualTo("30.00");
+    assertThat(f.get("distinct_categories_24h")).isEqualTo(3);
+    assertThat(f.get("top_categories_7d")).isEqualTo(List.of("music", "books", "games"));
+    assertThat(f.get("last_viewed_items")).isEqualTo(List.of("game-1", "album-2"));
+    assertThat(f.get("last_viewed_author")).isEqualTo("lem");
+    assertThat(f.get("last_event_at")).isEqualTo(NOW.minusSeconds(50).toString());
+    assertThat(f.get("first_purchased_item")).isEqualTo("novel-1");
+    assertThat(f.get("distinct_items_viewed_30d")).isEqualTo(2);
+
+    // The max, the latest view and the first purchase go: each must fall back to the next one.
+    send("d", 1, "{\"id\":1}", null);
+    send("d", 4, "{\"id\":4}", null);
+    f = last().features();
+    assertThat(f.get("avg_purchase_amount_30d").toString()).isEqualTo("10.000000");
+    assertThat(f.get("max_purchase_amount_30d").toString()).isEqualTo("10.00");
+    assertThat(f.get("distinct_categories_24h")).isEqualTo(1);
+    assertThat(f.get("top_categories_7d")).isEqualTo(List.of("music"));
+    assertThat(f.get("last_viewed_items")).isEqualTo(List.of("album-2"));
+    assertThat(f.get("last_viewed_author")).isEqualTo("eco");
+    assertThat(f.get("first_purchased_item")).isEqualTo("album-1");
+
+    send("d", 2, "{\"id\":2}", null);
+    send("d", 3, "{\"id\":3}", null);
+    f = last().features();
+    assertThat(f.get("avg_purchase_amount_30d")).isNull();
+    assertThat(f.get("max_purchase_amount_30d")).isNull();
+    assertThat(f.get("last_viewed_author")).isNull();
+    assertThat(f.get("top_categories_7d")).isEqualTo(List.of());
+    assertThat(f.get("first_purchased_item")).isNull();
+    assertThat(f.get("purchases_lifetime")).isEqualTo(0);
+  }
+
+  @Test
+  void windowsDecayWithoutNewEvents() {
+    send("c", 1, null, row(1, 4, "purchase", "5.00", NOW.minus(Duration.ofMinutes(59))));
+    FeatureVector before = last();
+    assertThat(before.features().get(UserFeatures.EVENTS_1H)).isEqualTo(1);
+
+    driver.advanceWallClockTime(Duration.ofSeconds(30));
+    assertThat(features.isEmpty()).as("nothing left a window yet, so nothing is republished").isTrue();
+
+    driver.advanceWallClockTime(Duration.ofSeconds(31));
+    FeatureVector decayed = last();
+    assertThat(decayed.features().get(UserFeatures.EVENTS_1H)).isEqualTo(0);
+    assertThat(amount(decayed)).isEqualByComparingTo("5.00");
+    assertThat(decayed.version()).isGreaterThan(before.version());
+    assertThat(decayed.sourceLsn()).isEqualTo(before.sourceLsn());
+    assertThat(decayed.computedAt()).isAfter(NOW.plus(Duration.ofMinutes(1)).minusMillis(1));
+
+    driver.advanceWallClockTime(Duration.ofHours(24));
+    assertThat(amount(last())).isEqualByComparingTo("0");
+    assertThat(last0().features().get("purchases_lifetime")).isEqualTo(1);
+  }
+
+  @Test
+  void lateEventsGoToDeadLettersButCorrectionsAndSnapshotsApply() {
+    send("c", 1, null, row(1, 3, "view", null, NOW));
+    send("c", 2, null, row(2, 3, "view", null, NOW.minus(Duration.ofMinutes(9)))); // within 10 min
+    send("c", 3, null, row(3, 3, "view", null, NOW.minus(Duration.ofMinutes(11)))); // late
+    List<DeadLetter> dead = deadLetters.readValuesToList();
+    assertThat(dead).hasSize(1);
+    assertThat(dead.get(0).reason()).startsWith("late event: occurred_at " + NOW.minus(Duration.ofMinutes(11)))
+        .contains("allows 600 s");
+    assertThat(last().features().get(UserFeatures.EVENTS_1H)).isEqualTo(2);
+
+    send("u", 2, null, row(2, 3, "view", null, NOW.minus(Duration.ofMinutes(50)))); // a known row: applied
+    changes.pipeInput("{\"id\":9}", event("r", null, row(9, 3, "view", null, NOW.minus(Duration.ofDays(2))), ++lsn));
+    assertThat(deadLetters.isEmpty()).isTrue();
+    assertThat(last().features().get("last_viewed_items")).isEqualTo(List.of("item-1", "item-2", "item-9"));
   }
 
   @Test
@@ -76,6 +162,7 @@ class FeatureTopologyTest {
     send("u", 5, null, row(5, 2, "purchase", "20.00", NOW.minusSeconds(5)));
     Map<String, FeatureVector> byUser = features.readKeyValuesToMap();
     assertThat(amount(byUser.get("1"))).isEqualByComparingTo("0");
+    assertThat(byUser.get("1").features().get("purchases_lifetime")).isEqualTo(0);
     assertThat(amount(byUser.get("2"))).isEqualByComparingTo("20.00");
   }
 
@@ -93,30 +180,32 @@ class FeatureTopologyTest {
     changes.pipeInput("{\"id\":1}", "not json at all");
     changes.pipeInput("{\"id\":2}", event("c", null, "{\"id\":2,\"kind\":\"view\"}", 10));
     changes.pipeInput("{\"id\":3}", (String) null); // tombstone: expected, not an error
-    send("c", 4, null, row(4, 9, "view", null, NOW));
+    changes.pipeInput("{\"id\":4}", event("c", null, row(4, 9, "purchase", "lots", NOW), 11));
+    changes.pipeInput("{\"id\":5}", event("c", null, row(5, 9, "view", null, NOW).replace("\"user_id\":9", "\"user_id\":\"nine\""), 12));
+    send("c", 6, null, row(6, 9, "view", null, NOW));
 
     List<DeadLetter> dead = deadLetters.readValuesToList();
-    assertThat(dead).hasSize(2);
-    assertThat(dead.get(0).reason()).contains("not valid JSON");
+    assertThat(dead).extracting(DeadLetter::reason).satisfiesExactly(
+        r -> assertThat(r).contains("not valid JSON"),
+        r -> assertThat(r).isEqualTo("after.user_id is missing or null"),
+        r -> assertThat(r).isEqualTo("after.amount: expected a decimal, got \"lots\""),
+        r -> assertThat(r).isEqualTo("after.user_id: expected an integer, got \"nine\""));
     assertThat(dead.get(0).value()).isEqualTo("not json at all");
-    assertThat(dead.get(1).reason()).contains("user_id");
     assertThat(dead.get(1).sourceTopic()).isEqualTo("freshet.public.events");
     assertThat(last().userId()).isEqualTo("9");
-  }
-
-  @Test
-  void purchaseWindowFollowsTheWallClock() {
-    send("c", 1, null, row(1, 4, "purchase", "5.00", NOW.minus(Duration.ofHours(23))));
-    assertThat(amount(last())).isEqualByComparingTo("5.00");
-    driver.advanceWallClockTime(Duration.ofHours(2));
-    send("c", 2, null, row(2, 4, "view", null, NOW.plus(Duration.ofHours(2))));
-    assertThat(amount(last())).isEqualByComparingTo("0");
   }
 
   private FeatureVector last() {
     List<FeatureVector> all = features.readValuesToList();
     assertThat(all).isNotEmpty();
-    return all.get(all.size() - 1);
+    lastSeen = all.get(all.size() - 1);
+    return lastSeen;
+  }
+
+  private FeatureVector lastSeen;
+
+  private FeatureVector last0() {
+    return lastSeen;
   }
 
   private static BigDecimal amount(FeatureVector v) {
@@ -134,8 +223,12 @@ class FeatureTopologyTest {
   }
 
   static String row(long id, long userId, String kind, String amount, Instant at) {
-    return "{\"id\":" + id + ",\"user_id\":" + userId + ",\"kind\":\"" + kind + "\",\"item\":\"item-" + id
-        + "\",\"category\":\"books\",\"author\":\"king\",\"amount\":" + (amount == null ? "null" : "\"" + amount + "\"")
-        + ",\"occurred_at\":\"" + at + "\"}";
+    return row(id, userId, kind, amount, at, "books", "king", "item-" + id);
+  }
+
+  static String row(long id, long userId, String kind, String amount, Instant at, String category, String author, String item) {
+    return "{\"id\":" + id + ",\"user_id\":" + userId + ",\"kind\":\"" + kind + "\",\"item\":\"" + item
+        + "\",\"category\":\"" + category + "\",\"author\":\"" + author + "\",\"amount\":"
+        + (amount == null ? "null" : "\"" + amount + "\"") + ",\"occurred_at\":\"" + at + "\"}";
   }
 }

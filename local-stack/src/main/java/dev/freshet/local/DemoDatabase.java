@@ -10,6 +10,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import javax.sql.DataSource;
 
 /** The demo app's side of the source database: its schema and the writes an app would make. */
@@ -39,9 +43,16 @@ public final class DemoDatabase {
 
   /** Inserts an event happening now and returns its id. */
   public long insertEvent(long userId, String kind, String item, String category, String author, BigDecimal amount) {
+    return insertEvent(userId, kind, item, category, author, amount, null);
+  }
+
+  /** Inserts an event that happened at {@code occurredAt} (null: now), as a late-arriving app write would. */
+  public long insertEvent(long userId, String kind, String item, String category, String author, BigDecimal amount,
+      Instant occurredAt) {
     try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(
-            "INSERT INTO events (user_id, kind, item, category, author, amount) VALUES (?, ?, ?, ?, ?, ?) RETURNING id")) {
+        PreparedStatement ps = c.prepareStatement("INSERT INTO events (user_id, kind, item, category, author, amount, occurred_at)"
+            + " VALUES (?, ?, ?, ?, ?, ?, coalesce(?, now())) RETURNING id")) {
+      ps.setObject(7, occurredAt == null ? null : OffsetDateTime.ofInstant(occurredAt, ZoneOffset.UTC), Types.TIMESTAMP_WITH_TIMEZONE);
       ps.setLong(1, userId);
       ps.setString(2, kind);
       ps.setString(3, item);

@@ -1,71 +1,187 @@
 package dev.freshet.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.freshet.common.definitions.Aggregation;
+import dev.freshet.common.definitions.ColumnType;
+import dev.freshet.common.definitions.FeatureDefinition;
+import dev.freshet.common.definitions.FeatureDefinitions;
+import dev.freshet.common.definitions.SourceDefinition;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import javax.sql.DataSource;
 
 /**
- * The brute-force reference: every feature recomputed by SQL from the source rows as they are now
- * (after all inserts, updates and deletes), to compare with what serving returns.
+ * The brute-force reference: every declared feature recomputed by SQL from the source table as it
+ * is now (after all inserts, updates and deletes), evaluated at a given time, to compare with what
+ * serving returns. Written from the definition file's meaning, not from the engine's code: one
+ * plain query per feature, no state.
  */
 final class ReferenceFeatures {
-  private static final String SQL = """
-      SELECT count(*) FILTER (WHERE occurred_at > now() - interval '1 hour') AS events_1h,
-             coalesce(sum(amount) FILTER (WHERE kind = 'purchase' AND occurred_at > now() - interval '24 hours'), 0) AS purchases,
-             (SELECT category FROM events v WHERE v.user_id = ? AND v.kind = 'view' AND v.occurred_at > now() - interval '7 days'
-               ORDER BY v.occurred_at DESC, v.id DESC LIMIT 1) AS last_category,
-             (SELECT author FROM events v WHERE v.user_id = ? AND v.kind = 'view' AND v.occurred_at > now() - interval '7 days'
-               ORDER BY v.occurred_at DESC, v.id DESC LIMIT 1) AS last_author
-      FROM events WHERE user_id = ?
-      """;
-
   private final DataSource dataSource;
+  private final FeatureDefinitions definitions;
+
+  ReferenceFeatures(DataSource dataSource, FeatureDefinitions definitions) {
+    this.dataSource = dataSource;
+    this.definitions = definitions;
+  }
 
   ReferenceFeatures(DataSource dataSource) {
-    this.dataSource = dataSource;
+    this(dataSource, FeatureDefinitions.bundled());
   }
 
-  record Values(long events1h, BigDecimal purchases24h, String lastCategory, String lastAuthor) {
-    boolean matches(JsonNode served) {
-      JsonNode f = served.path("features");
-      return f.path("events_1h").asLong(-1) == events1h
-          && new BigDecimal(f.path("purchase_amount_24h").asText("0")).compareTo(purchases24h) == 0
-          && Objects.equals(f.path("last_viewed_category").isNull() ? null : f.path("last_viewed_category").asText(null), lastCategory)
-          && Objects.equals(f.path("last_viewed_author").isNull() ? null : f.path("last_viewed_author").asText(null), lastAuthor);
-    }
-  }
-
-  Values of(long user) {
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(SQL)) {
-      ps.setLong(1, user);
-      ps.setLong(2, user);
-      ps.setLong(3, user);
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return new Values(rs.getLong(1), rs.getBigDecimal(2), rs.getString(3), rs.getString(4));
+  /** Every feature of {@code user} as of {@code asOf}. */
+  Map<String, Object> of(long user, Instant asOf) {
+    Map<String, Object> values = new LinkedHashMap<>();
+    try (Connection c = dataSource.getConnection()) {
+      for (SourceDefinition source : definitions.sources()) {
+        for (FeatureDefinition f : source.features()) {
+          values.put(f.name(), query(c, source, f, user, asOf));
+        }
       }
     } catch (SQLException e) {
       throw new IllegalStateException("reference query failed for user " + user, e);
     }
+    return values;
   }
 
-  /** Users whose served features differ from the reference, with both sides, for the failure message. */
-  List<String> mismatches(HttpJson http, long fromUser, long toUser) {
+  private static Object query(Connection c, SourceDefinition s, FeatureDefinition f, long user, Instant asOf) throws SQLException {
+    String where = s.entityKey() + " = ? AND " + f.filter().sql()
+        + (f.window().isLifetime() ? "" : " AND " + s.eventTime() + " > ?");
+    String col = f.column();
+    String newest = " ORDER BY " + s.eventTime() + " DESC, " + s.primaryKey() + " DESC";
+    String sql = switch (f.aggregation()) {
+      case COUNT -> "SELECT count(" + (col == null ? "*" : col) + ") FROM " + s.table() + " WHERE " + where;
+      case SUM -> "SELECT coalesce(sum(" + col + "), 0) FROM " + s.table() + " WHERE " + where;
+      case AVG -> "SELECT round(avg(" + col + "), 6) FROM " + s.table() + " WHERE " + where;
+      case MIN, MAX, COUNT_DISTINCT -> "SELECT " + (f.aggregation() == Aggregation.COUNT_DISTINCT ? "count(DISTINCT " : f.aggregation().yamlName() + "(")
+          + col + ") FROM " + s.table() + " WHERE " + where;
+      case FIRST -> "SELECT " + col + " FROM " + s.table() + " WHERE " + where
+          + " ORDER BY " + s.eventTime() + ", " + s.primaryKey() + " LIMIT 1";
+      case LAST -> "SELECT " + col + " FROM " + s.table() + " WHERE " + where + newest + " LIMIT 1";
+      case TOP_K -> "SELECT " + col + " FROM " + s.table() + " WHERE " + where + " AND " + col + " IS NOT NULL GROUP BY " + col
+          + " ORDER BY count(*) DESC, " + col + collation(s, col) + " LIMIT " + f.size();
+      case LAST_N -> "SELECT " + col + " FROM " + s.table() + " WHERE " + where + " AND " + col + " IS NOT NULL" + newest
+          + " LIMIT " + f.size();
+    };
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setLong(1, user);
+      if (!f.window().isLifetime()) {
+        ps.setTimestamp(2, Timestamp.from(asOf.minus(f.window().length())));
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        List<Object> rows = new ArrayList<>();
+        while (rs.next()) {
+          rows.add(typed(rs.getObject(1)));
+        }
+        boolean list = f.aggregation() == Aggregation.TOP_K || f.aggregation() == Aggregation.LAST_N;
+        return list ? rows : rows.isEmpty() ? null : rows.get(0);
+      }
+    }
+  }
+
+  private static String collation(SourceDefinition s, String column) {
+    return s.columns().get(column) == ColumnType.STRING ? " COLLATE \"C\"" : "";
+  }
+
+  private static Object typed(Object v) {
+    if (v instanceof Timestamp t) {
+      return t.toInstant();
+    }
+    if (v instanceof Number n && !(v instanceof BigDecimal)) {
+      return new BigDecimal(n.toString());
+    }
+    return v;
+  }
+
+  /** Why {@code served} differs from {@code expected}, or null when they agree. */
+  String difference(JsonNode served, Map<String, Object> expected) {
+    JsonNode features = served.path("features");
     List<String> out = new ArrayList<>();
-    for (long u = fromUser; u <= toUser; u++) {
-      Values expected = of(u);
+    definitions.features().forEach(f -> {
+      JsonNode got = features.path(f.name());
+      Object want = expected.get(f.name());
+      if (!agrees(f, got, want)) {
+        out.add(f.name() + ": served " + got + ", reference " + want);
+      }
+    });
+    return out.isEmpty() ? null : String.join("; ", out);
+  }
+
+  private static boolean agrees(FeatureDefinition f, JsonNode got, Object want) {
+    if (want == null) {
+      return got.isNull();
+    }
+    if (want instanceof List<?> list) {
+      if (!got.isArray() || got.size() != list.size()) {
+        return false;
+      }
+      for (int i = 0; i < list.size(); i++) {
+        if (!scalarAgrees(got.get(i), list.get(i))) {
+          return false;
+        }
+      }
+      return true;
+    }
+    if (f.approximate()) {
+      double exact = ((BigDecimal) want).doubleValue();
+      return got.isNumber() && Math.abs(got.asDouble() - exact) <= Math.max(1, exact * Aggregation.APPROXIMATE_RELATIVE_ERROR);
+    }
+    return scalarAgrees(got, want);
+  }
+
+  private static boolean scalarAgrees(JsonNode got, Object want) {
+    if (want instanceof BigDecimal d) {
+      return got.isNumber() && got.decimalValue().compareTo(d) == 0;
+    }
+    if (want instanceof Instant t) {
+      return got.isTextual() && Instant.parse(got.asText()).equals(t);
+    }
+    return got.isTextual() && Objects.equals(got.asText(), want.toString());
+  }
+
+  /**
+   * Users whose served vector differs from the reference. A vector is checked against the
+   * reference at the time it was computed (exactness), and at {@code staleness} before the read
+   * (decay: a contribution that left a window earlier than that must no longer be served).
+   */
+  List<String> mismatches(HttpJson http, Iterable<Long> users, Duration staleness) {
+    List<String> out = new ArrayList<>();
+    for (long u : users) {
+      Instant readAt = Instant.now();
       HttpJson.Response r = http.get("/v1/users/" + u + "/features");
-      if (r.status() != 200 || !expected.matches(r.body())) {
-        out.add("user " + u + ": expected " + expected + ", served " + (r.status() == 200 ? r.body().path("features") : r.status()));
+      if (r.status() != 200) {
+        out.add("user " + u + ": HTTP " + r.status());
+        continue;
+      }
+      Instant computedAt = Instant.parse(r.body().path("computed_at").asText());
+      String exact = difference(r.body(), of(u, computedAt));
+      Instant bound = readAt.minus(staleness);
+      String stale = exact == null && bound.isAfter(computedAt) ? difference(r.body(), of(u, bound)) : null;
+      if (exact != null) {
+        out.add("user " + u + " at computed_at " + computedAt + ": " + exact);
+      } else if (stale != null) {
+        out.add("user " + u + " stale (computed_at " + computedAt + ", read at " + readAt + "): " + stale);
       }
     }
     return out;
+  }
+
+  List<String> mismatches(HttpJson http, long fromUser, long toUser) {
+    List<Long> users = new ArrayList<>();
+    for (long u = fromUser; u <= toUser; u++) {
+      users.add(u);
+    }
+    return mismatches(http, users, Duration.ofSeconds(3));
   }
 }

@@ -35,7 +35,7 @@ class StoreDownIT {
       try (CqlSession session = CqlSessions.open(contact, cql.localDatacenter(), Duration.ofSeconds(5))) {
         new FeatureStoreWriter(session, FeatureStoreSchema.DEFAULT_KEYSPACE, 1).write(new FeatureVector("7",
             Map.of("last_viewed_category", "music", "last_viewed_author", "eco", "purchase_amount_24h", 80, "events_1h", 3),
-            Instant.now(), 100, Instant.now(), 100, Instant.now())).toCompletableFuture().get();
+            Instant.now(), 100, Instant.now(), 100, Instant.now(), 1)).toCompletableFuture().get();
       }
       serving = ServingService.start(ServingConfig.from(Settings.of(Map.of(
           "cql.contact-points", contact,

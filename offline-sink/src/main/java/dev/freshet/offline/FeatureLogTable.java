@@ -44,7 +44,8 @@ public final class FeatureLogTable implements AutoCloseable {
       Types.NestedField.required(5, "version", Types.LongType.get()),
       Types.NestedField.required(6, "computed_at", Types.TimestampType.withZone()),
       Types.NestedField.required(7, "kafka_partition", Types.IntegerType.get()),
-      Types.NestedField.required(8, "kafka_offset", Types.LongType.get()));
+      Types.NestedField.required(8, "kafka_offset", Types.LongType.get()),
+      Types.NestedField.optional(9, "definition_version", Types.IntegerType.get(), "version of the feature definitions"));
 
   private final JdbcCatalog catalog;
   private final Table table;
@@ -69,10 +70,18 @@ public final class FeatureLogTable implements AutoCloseable {
     }
     TableIdentifier id = TableIdentifier.of(ns, config.table());
     table = catalog.tableExists(id)
-        ? catalog.loadTable(id)
+        ? evolved(catalog.loadTable(id))
         : catalog.createTable(id, SCHEMA, PartitionSpec.unpartitioned(), Map.of("write.parquet.compression-codec", "zstd"));
     writers = new GenericFileWriterFactory.Builder(table).dataFileFormat(FileFormat.PARQUET).build();
     files = OutputFileFactory.builderFor(table, 0, System.currentTimeMillis()).format(FileFormat.PARQUET).build();
+  }
+
+  /** Adds the columns a table written by an older Freshet lacks (Iceberg keeps old files readable). */
+  private static Table evolved(Table table) {
+    if (table.schema().findField("definition_version") == null) {
+      table.updateSchema().addColumn("definition_version", Types.IntegerType.get(), "version of the feature definitions").commit();
+    }
+    return table;
   }
 
   public Table table() {
@@ -96,7 +105,7 @@ public final class FeatureLogTable implements AutoCloseable {
   public void append(List<Row> rows, Map<Integer, Long> nextOffsets) {
     DataWriter<Record> writer = writers.newDataWriter(files.newOutputFile(), PartitionSpec.unpartitioned(), null);
     try (writer) {
-      GenericRecord template = GenericRecord.create(SCHEMA);
+      GenericRecord template = GenericRecord.create(table.schema());
       for (Row row : rows) {
         FeatureVector v = row.vector();
         GenericRecord r = template.copy();
@@ -106,6 +115,7 @@ public final class FeatureLogTable implements AutoCloseable {
         r.setField("source_lsn", v.sourceLsn());
         r.setField("version", v.version());
         r.setField("computed_at", utc(v.computedAt()));
+        r.setField("definition_version", v.definitionVersion());
         r.setField("kafka_partition", row.partition());
         r.setField("kafka_offset", row.offset());
         writer.write(r);

@@ -3,6 +3,7 @@ package dev.freshet.online;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.servererrors.InvalidQueryException;
 import dev.freshet.common.FeatureStoreSchema;
 import dev.freshet.common.FeatureVector;
 import dev.freshet.common.Json;
@@ -21,6 +22,7 @@ public final class FeatureStoreWriter {
     // Idempotent: safe on every start and from several sink instances at once.
     session.execute(FeatureStoreSchema.createKeyspace(keyspace, replicationFactor));
     session.execute(FeatureStoreSchema.createTable(keyspace));
+    addDefinitionVersionColumn(session, keyspace);
     this.upsert = session.prepare(FeatureStoreSchema.upsert(keyspace));
   }
 
@@ -33,6 +35,18 @@ public final class FeatureStoreWriter {
         v.sourceCommitTime(),
         v.version(),
         v.computedAt(),
+        v.definitionVersion(),
         v.version()));
+  }
+
+  /** Tables created before definition versions existed lack the column; adding it twice is refused. */
+  private static void addDefinitionVersionColumn(CqlSession session, String keyspace) {
+    try {
+      session.execute(FeatureStoreSchema.addDefinitionVersion(keyspace));
+    } catch (InvalidQueryException e) {
+      if (!e.getMessage().contains("already exist")) {
+        throw e;
+      }
+    }
   }
 }

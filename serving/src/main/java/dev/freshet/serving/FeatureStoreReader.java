@@ -49,7 +49,8 @@ public final class FeatureStoreReader {
         row.getLong("source_lsn"),
         row.getInstant("source_commit_time"),
         row.getLong("version"),
-        row.getInstant("computed_at")));
+        row.getInstant("computed_at"),
+        row.getInt("definition_version")));
   }
 
   /** The store did not answer in time or at all. */

@@ -89,6 +89,7 @@ public final class ServingApp {
       body.put("source_commit_time", f.sourceCommitTime());
       body.put("version", f.version());
       body.put("computed_at", f.computedAt());
+      body.put("definition_version", f.definitionVersion());
       body.put("age_ms", ageMs(f.computedAt()));
       body.put("event_age_ms", ageMs(f.eventTime()));
       ctx.json(body);

@@ -23,6 +23,12 @@ public enum Aggregation {
   /** The n latest non-null values by (event time, primary key), latest first. */
   LAST_N(true, false, true);
 
+  /**
+   * The error an approximate count_distinct is allowed, relative to the exact count: three
+   * standard errors of its HyperLogLog sketch (2^14 registers).
+   */
+  public static final double APPROXIMATE_RELATIVE_ERROR = 3 * 1.04 / 128;
+
   private final boolean needsColumn;
   private final boolean numericOnly;
   private final boolean needsSize;

@@ -1,0 +1,113 @@
+package dev.freshet.features;
+
+import dev.freshet.common.DeadLetter;
+import dev.freshet.common.definitions.SourceDefinition;
+import java.time.Duration;
+import java.time.Instant;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Turns row changes of one source table (keyed by primary key) into per-entity deltas that carry
+ * the old row and the new: an UPDATE becomes "replace", a DELETE "remove", an UPDATE that moves a
+ * row to another entity both. It keeps the last seen row per primary key because PostgreSQL's
+ * default replica identity sends only the key on DELETE and only the new row on UPDATE.
+ *
+ * <p>It also enforces the source's allowed lateness against its stream time (the newest event
+ * time seen on this partition): a row new to the topology whose event time is further behind goes
+ * to the dead-letter topic. Corrections of rows already known are always applied. Unreadable
+ * change events become dead letters too; processing goes on.
+ */
+final class RowTracker implements Processor<String, String, String, Routed> {
+  static final String STAGE = "feature-streams";
+  private static final String STREAM_TIME_KEY = "stream-time";
+
+  private final SourceDefinition source;
+  private final ChangeEventParser parser;
+  private ProcessorContext<String, Routed> context;
+  private KeyValueStore<String, SourceRow> rows;
+  private KeyValueStore<String, Long> streamTimes;
+
+  RowTracker(SourceDefinition source) {
+    this.source = source;
+    this.parser = new ChangeEventParser(source);
+  }
+
+  static String rowsStore(SourceDefinition source) {
+    return "rows-" + source.name();
+  }
+
+  static String streamTimeStore(SourceDefinition source) {
+    return "stream-time-" + source.name();
+  }
+
+  @Override
+  public void init(ProcessorContext<String, Routed> context) {
+    this.context = context;
+    this.rows = context.getStateStore(rowsStore(source));
+    this.streamTimes = context.getStateStore(streamTimeStore(source));
+  }
+
+  @Override
+  public void process(Record<String, String> record) {
+    if (record.value() == null) {
+      return; // the tombstone Debezium writes after a delete, for log compaction
+    }
+    RowChange change;
+    try {
+      change = parser.parse(record.key(), record.value());
+    } catch (MalformedChangeException e) {
+      deadLetter(record, e.getMessage());
+      return;
+    }
+    SourceRow previous = rows.get(change.pk());
+    if (change.isDelete()) {
+      if (previous != null) {
+        rows.delete(change.pk());
+        forward(record, previous.entity(), previous, null, change);
+      }
+      return;
+    }
+    SourceRow after = change.after();
+    Long streamTime = streamTimes.get(STREAM_TIME_KEY);
+    if (previous == null && !change.snapshot() && streamTime != null
+        && after.eventTime().isBefore(Instant.ofEpochMilli(streamTime).minus(source.allowedLateness()))) {
+      deadLetter(record, "late event: " + source.eventTime() + " " + after.eventTime() + " is "
+          + Duration.between(after.eventTime(), Instant.ofEpochMilli(streamTime)).toSeconds()
+          + " s behind the newest event time seen (" + Instant.ofEpochMilli(streamTime)
+          + "); source '" + source.name() + "' allows " + source.allowedLateness().toSeconds() + " s");
+      return;
+    }
+    if (streamTime == null || after.eventTime().toEpochMilli() > streamTime) {
+      streamTimes.put(STREAM_TIME_KEY, after.eventTime().toEpochMilli());
+    }
+    rows.put(change.pk(), after);
+    if (previous != null && !previous.entity().equals(after.entity())) {
+      forward(record, previous.entity(), previous, null, change);
+      previous = null;
+    }
+    forward(record, after.entity(), previous, after, change);
+  }
+
+  private void forward(Record<String, String> record, String entity, SourceRow before, SourceRow after, RowChange change) {
+    RowDelta delta = new RowDelta(entity, before, after, change.lsn(), change.commitTime());
+    context.forward(record.withKey(entity).withValue(Routed.delta(delta)));
+  }
+
+  private void deadLetter(Record<String, String> record, String reason) {
+    RecordMetadata meta = context.recordMetadata().orElse(null);
+    DeadLetter dead = new DeadLetter(
+        STAGE,
+        reason,
+        meta == null ? null : meta.topic(),
+        meta == null ? -1 : meta.partition(),
+        meta == null ? -1 : meta.offset(),
+        record.key(),
+        record.value(),
+        Instant.ofEpochMilli(context.currentSystemTimeMs()));
+    context.forward(record.withValue(Routed.deadLetter(dead)));
+  }
+}
