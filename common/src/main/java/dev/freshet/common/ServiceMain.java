@@ -1,5 +1,6 @@
 package dev.freshet.common;
 
+import dev.freshet.common.definitions.DefinitionException;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +21,7 @@ public final class ServiceMain {
     AutoCloseable service;
     try {
       service = starter.start();
-    } catch (Settings.ConfigException e) {
+    } catch (Settings.ConfigException | DefinitionException e) {
       LOG.error("{}: configuration error: {}", name, e.getMessage());
       System.exit(2);
       return;

@@ -3,9 +3,9 @@ package dev.freshet.common;
 import java.util.List;
 
 /**
- * The user features the pipeline publishes today: the contract between feature-streams (which
- * computes them) and serving (which turns them into a profile). The declarative definition file
- * replaces this list in the feature-engine issue.
+ * The features serving's generator profile reads. They are declared, like every feature, in the
+ * definition file ({@code features.yaml}); these names are the part of it serving depends on
+ * (FeatureDefinitionsTest checks the bundled file still declares them).
  */
 public final class UserFeatures {
   /** Count of the user's events with occurred_at in the last hour. */

@@ -5,6 +5,8 @@ import dev.freshet.common.Json;
 import dev.freshet.common.definitions.FeatureDefinition;
 import dev.freshet.common.definitions.FeatureDefinitions;
 import dev.freshet.common.definitions.SourceDefinition;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -47,6 +49,9 @@ final class FeatureAggregator implements Processor<String, RowDelta, String, Fea
 
   private final FeatureDefinitions definitions;
   private final Duration checkInterval;
+  private final Counter onChange = FeatureMetrics.vectors("change");
+  private final Counter onExpiry = FeatureMetrics.vectors("expiry");
+  private final Timer expiryDelay = FeatureMetrics.expiryDelay();
   private ProcessorContext<String, FeatureVector> context;
   private KeyValueStore<String, SourceRow> windowRows;
   private KeyValueStore<String, EntityState> states;
@@ -114,6 +119,7 @@ final class FeatureAggregator implements Processor<String, RowDelta, String, Fea
     Instant asOf = Instant.ofEpochMilli(nowMs);
     for (KeyValue<String, String> entry : due) {
       expiries.delete(entry.key);
+      expiryDelay.record(Duration.ofMillis(nowMs - Long.parseLong(entry.key.substring(0, 15))));
       EntityState state = states.get(entry.value);
       if (state != null) {
         state.nextExpiryMs = null;
@@ -141,6 +147,7 @@ final class FeatureAggregator implements Processor<String, RowDelta, String, Fea
       FeatureVector vector = new FeatureVector(entity, features, state.maxEventTime, state.lsn, state.commitTime,
           state.version, asOf, definitions.version());
       context.forward(new Record<>(entity, vector, timestamp));
+      (changed ? onChange : onExpiry).increment();
     }
   }
 

@@ -4,6 +4,7 @@ import dev.freshet.common.KafkaTopics;
 import dev.freshet.common.OpsServer;
 import dev.freshet.common.ServiceMain;
 import dev.freshet.common.Settings;
+import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -13,6 +14,8 @@ import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +26,7 @@ public final class FeatureStreamsService implements AutoCloseable {
   private final KafkaStreams streams;
   private final KafkaStreamsMetrics metrics;
   private final OpsServer ops;
+  private final PrometheusMeterRegistry registry;
 
   private FeatureStreamsService(FeatureStreamsConfig config) {
     Map<String, Integer> topics = new HashMap<>();
@@ -38,6 +42,9 @@ public final class FeatureStreamsService implements AutoCloseable {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     metrics = new KafkaStreamsMetrics(streams);
     metrics.bindTo(registry);
+    // The processors record their own meters (FeatureMetrics) in the global registry.
+    Metrics.addRegistry(registry);
+    this.registry = registry;
     streams.start();
     ops = OpsServer.start(config.opsHost(), config.opsPort(), registry, () -> {
       KafkaStreams.State state = streams.state();
@@ -67,6 +74,12 @@ public final class FeatureStreamsService implements AutoCloseable {
     // A read_committed fetch is not woken when a transaction marker moves the stable offset: it
     // waits out fetch.max.wait.ms (500 ms by default) before returning the newly committed records.
     p.put(StreamsConfig.consumerPrefix("fetch.max.wait.ms"), "20");
+    // A record the topology cannot deserialize or process (a poison record on an internal topic, a
+    // bug hit by one row) goes to the dead-letter topic with the exception in its headers
+    // (__streams.errors.*), and the thread goes on instead of failing and being replaced forever.
+    p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.deadLetterTopic());
+    p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class.getName());
+    p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueProcessingExceptionHandler.class.getName());
     p.putAll(config.streamsOverrides());
     return p;
   }
@@ -79,6 +92,7 @@ public final class FeatureStreamsService implements AutoCloseable {
   public void close() {
     streams.close(Duration.ofSeconds(30));
     metrics.close();
+    Metrics.removeRegistry(registry);
     ops.close();
   }
 

@@ -2,6 +2,7 @@ package dev.freshet.features;
 
 import dev.freshet.common.DeadLetter;
 import dev.freshet.common.definitions.SourceDefinition;
+import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.time.Instant;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -27,6 +28,8 @@ final class RowTracker implements Processor<String, String, String, Routed> {
 
   private final SourceDefinition source;
   private final ChangeEventParser parser;
+  private final Counter malformed;
+  private final Counter late;
   private ProcessorContext<String, Routed> context;
   private KeyValueStore<String, SourceRow> rows;
   private KeyValueStore<String, Long> streamTimes;
@@ -34,6 +37,8 @@ final class RowTracker implements Processor<String, String, String, Routed> {
   RowTracker(SourceDefinition source) {
     this.source = source;
     this.parser = new ChangeEventParser(source);
+    this.malformed = FeatureMetrics.deadLetters(source.name(), "malformed");
+    this.late = FeatureMetrics.deadLetters(source.name(), "late");
   }
 
   static String rowsStore(SourceDefinition source) {
@@ -60,6 +65,7 @@ final class RowTracker implements Processor<String, String, String, Routed> {
     try {
       change = parser.parse(record.key(), record.value());
     } catch (MalformedChangeException e) {
+      malformed.increment();
       deadLetter(record, e.getMessage());
       return;
     }
@@ -75,6 +81,7 @@ final class RowTracker implements Processor<String, String, String, Routed> {
     Long streamTime = streamTimes.get(STREAM_TIME_KEY);
     if (previous == null && !change.snapshot() && streamTime != null
         && after.eventTime().isBefore(Instant.ofEpochMilli(streamTime).minus(source.allowedLateness()))) {
+      late.increment();
       deadLetter(record, "late event: " + source.eventTime() + " " + after.eventTime() + " is "
           + Duration.between(after.eventTime(), Instant.ofEpochMilli(streamTime)).toSeconds()
           + " s behind the newest event time seen (" + Instant.ofEpochMilli(streamTime)

@@ -195,6 +195,17 @@ class FeatureTopologyTest {
     assertThat(last().userId()).isEqualTo("9");
   }
 
+  @Test
+  void aPoisonRecordOnAnInternalTopicDoesNotStopProcessing() {
+    // Where it goes (the dead-letter topic, raw, with __streams.errors.* headers) is checked on a
+    // real broker in EndToEndIT: the test driver does not emit Kafka Streams' own DLQ records.
+    TestInputTopic<String, String> repartition = driver.createInputTopic(
+        "freshet-features-deltas-by-entity-repartition", Serdes.String().serializer(), Serdes.String().serializer());
+    repartition.pipeInput("7", "{not a delta");
+    send("c", 1, null, row(1, 7, "view", null, NOW));
+    assertThat(last().userId()).isEqualTo("7");
+  }
+
   private FeatureVector last() {
     List<FeatureVector> all = features.readValuesToList();
     assertThat(all).isNotEmpty();

@@ -18,7 +18,12 @@ import org.HdrHistogram.Histogram;
  * poll the feature API until the served vector reflects an LSN at or past that position (the
  * change is the first WAL record written after it). Samples are
  * sequential (one change in flight), optionally over a background demo workload.
- * Run by {@code bin/bench-freshness [--samples N] [--background-rate PER_SECOND]}.
+ *
+ * <p>Then decay: each sample inserts an event dated just under a minute ago for a fresh user,
+ * waits until it shows in {@code events_1m}, and measures from the instant it leaves that
+ * 1-minute window (event time + 60 s) until the recomputed vector (computed_at) and until the API
+ * serves {@code events_1m = 0} with no new event for that user.
+ * Run by {@code bin/bench-freshness [--samples N] [--decay-samples N] [--background-rate PER_SECOND]}.
  */
 public final class FreshnessBench {
   static final int POLL_MILLIS = 2;
@@ -26,9 +31,11 @@ public final class FreshnessBench {
   private FreshnessBench() {}
 
   public static void main(String[] args) throws Exception {
-    Settings options = Settings.fromCommandLine(args, "bin/bench-freshness [--samples N] [--background-rate PER_SECOND]",
-        "samples", "background-rate");
+    Settings options = Settings.fromCommandLine(args,
+        "bin/bench-freshness [--samples N] [--decay-samples N] [--background-rate PER_SECOND]",
+        "samples", "decay-samples", "background-rate");
     int samples = options.integer("samples", 200);
+    int decaySamples = options.integer("decay-samples", 50);
     double backgroundRate = options.number("background-rate", 0);
     Path dir = Files.createTempDirectory("freshet-bench");
     long t0 = System.nanoTime();
@@ -64,6 +71,20 @@ public final class FreshnessBench {
             computedToVisible.recordValue(Math.max(0, visibleWallMs - computedMs));
           }
         }
+        Histogram decayComputed = new Histogram(TimeUnit.SECONDS.toMillis(60), 3);
+        Histogram decayVisible = new Histogram(TimeUnit.SECONDS.toMillis(60), 3);
+        for (int i = 0; i < decaySamples; i++) {
+          long idle = 1_100_000 + i;
+          db.upsertUser(idle, "idle-" + i, "FR");
+          Instant occurred = Instant.now().minusMillis(58_500).truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+          db.insertEvent(idle, "view", "bench", "books", "eco", null, occurred);
+          awaitEvents1m(http, idle, 1);
+          Instant leaves = occurred.plusSeconds(60);
+          JsonNode decayed = awaitEvents1m(http, idle, 0);
+          long visibleMs = System.currentTimeMillis();
+          decayComputed.recordValue(Math.max(0, Instant.parse(decayed.path("computed_at").asText()).toEpochMilli() - leaves.toEpochMilli()));
+          decayVisible.recordValue(Math.max(0, visibleMs - leaves.toEpochMilli()));
+        }
         background.close();
         System.out.printf("""
 
@@ -71,6 +92,9 @@ public final class FreshnessBench {
               p50 %.1f ms   p90 %.1f ms   p99 %.1f ms   max %.1f ms   mean %.1f ms
               of which commit -> computed by feature-streams: p50 %d ms, p99 %d ms; computed -> visible: p50 %d ms, p99 %d ms
               (polling every %d ms, so figures carry up to that much extra)
+            decay, %d idle users: an event leaves events_1m (event time + 60 s) ->
+              recomputed (computed_at): p50 %d ms, p99 %d ms, max %d ms (features.max-staleness 1 s)
+              served events_1m = 0:    p50 %d ms, p99 %d ms, max %d ms
             stack startup (servers + services, until serving is up): %.1f s
             machine: %d cores, load average %s
             """, samples, backgroundRate,
@@ -78,6 +102,8 @@ public final class FreshnessBench {
             latency.getValueAtPercentile(99) / 1000.0, latency.getMaxValue() / 1000.0, latency.getMean() / 1000.0,
             toComputed.getValueAtPercentile(50), toComputed.getValueAtPercentile(99),
             computedToVisible.getValueAtPercentile(50), computedToVisible.getValueAtPercentile(99), POLL_MILLIS,
+            decaySamples, decayComputed.getValueAtPercentile(50), decayComputed.getValueAtPercentile(99), decayComputed.getMaxValue(),
+            decayVisible.getValueAtPercentile(50), decayVisible.getValueAtPercentile(99), decayVisible.getMaxValue(),
             startupSeconds, Runtime.getRuntime().availableProcessors(), Files.readString(Path.of("/proc/loadavg")).trim());
       }
     } finally {
@@ -85,18 +111,26 @@ public final class FreshnessBench {
     }
   }
 
-  /** Polls the API (every {@link #POLL_MILLIS}: polling harder would load the box it measures). */
   private static JsonNode awaitLsn(HttpJson http, long user, long lsn) throws InterruptedException {
+    return await(http, user, "a vector at or past LSN " + lsn, v -> v.path("source_lsn").asLong() >= lsn);
+  }
+
+  private static JsonNode awaitEvents1m(HttpJson http, long user, long count) throws InterruptedException {
+    return await(http, user, "events_1m = " + count, v -> v.path("features").path("events_1m").asLong(-1) == count);
+  }
+
+  /** Polls the API (every {@link #POLL_MILLIS}: polling harder would load the box it measures). */
+  private static JsonNode await(HttpJson http, long user, String what, java.util.function.Predicate<JsonNode> done)
+      throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     HttpJson.Response r = null;
     while (System.nanoTime() < deadline) {
       r = http.get("/v1/users/" + user + "/features");
-      if (r.status() == 200 && r.body().path("source_lsn").asLong() >= lsn) {
+      if (r.status() == 200 && done.test(r.body())) {
         return r.body();
       }
       Thread.sleep(POLL_MILLIS);
     }
-    throw new IllegalStateException("change after LSN " + lsn + " not visible within 30 s; last answer: "
-        + r.status() + " " + r.body());
+    throw new IllegalStateException("user " + user + ": no " + what + " within 30 s; last answer: " + r.status() + " " + r.body());
   }
 }

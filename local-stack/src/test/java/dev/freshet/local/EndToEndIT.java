@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.function.Predicate;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
@@ -121,10 +122,19 @@ class EndToEndIT {
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
       producer.send(new ProducerRecord<>(Topics.EVENTS_CHANGES, "{\"id\":-1}", garbage));
     }
-    DeadLetter dead = readDeadLetter(bootstrap, garbage);
-    assertThat(dead.stage()).isEqualTo("feature-streams");
-    assertThat(dead.reason()).isNotBlank();
-    assertThat(dead.sourceTopic()).isEqualTo(Topics.EVENTS_CHANGES);
+    ConsumerRecord<String, String> dead = awaitDeadLetter(bootstrap, r -> garbage.equals(deadLetterValue(r)));
+    DeadLetter letter = Json.read(dead.value(), DeadLetter.class);
+    assertThat(letter.stage()).isEqualTo("feature-streams");
+    assertThat(letter.reason()).isNotBlank();
+    assertThat(letter.sourceTopic()).isEqualTo(Topics.EVENTS_CHANGES);
+
+    // A poison record on an internal topic: dead-lettered raw, with Kafka Streams' error headers.
+    String poison = "{not a delta " + UUID.randomUUID();
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+      producer.send(new ProducerRecord<>("freshet-features-deltas-by-entity-repartition", "900004", poison));
+    }
+    ConsumerRecord<String, String> raw = awaitDeadLetter(bootstrap, r -> r.value().equals(poison));
+    assertThat(new String(raw.headers().lastHeader("__streams.errors.exception").value())).contains("SerializationException");
 
     long user = 900_004;
     db.upsertUser(user, "cy", "DE");
@@ -177,7 +187,16 @@ class EndToEndIT {
     assertThat(r.body().path("message").asText()).isNotBlank();
   }
 
-  private static DeadLetter readDeadLetter(String bootstrap, String value) {
+  /** The original value a feature-streams dead letter carries; null for Kafka Streams' raw ones. */
+  private static String deadLetterValue(ConsumerRecord<String, String> r) {
+    try {
+      return Json.read(r.value(), DeadLetter.class).value();
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static ConsumerRecord<String, String> awaitDeadLetter(String bootstrap, Predicate<ConsumerRecord<String, String>> match) {
     Properties c = new Properties();
     c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     c.put(ConsumerConfig.GROUP_ID_CONFIG, "dlq-test-" + UUID.randomUUID());
@@ -188,13 +207,12 @@ class EndToEndIT {
       long deadline = System.nanoTime() + WAIT.toNanos();
       while (System.nanoTime() < deadline) {
         for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-          DeadLetter d = Json.read(r.value(), DeadLetter.class);
-          if (value.equals(d.value())) {
-            return d;
+          if (r.value() != null && match.test(r)) {
+            return r;
           }
         }
       }
     }
-    throw new AssertionError("no dead letter for the malformed change event within " + WAIT);
+    throw new AssertionError("no matching record on " + Topics.DEAD_LETTERS + " within " + WAIT);
   }
 }

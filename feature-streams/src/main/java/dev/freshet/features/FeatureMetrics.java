@@ -1,0 +1,30 @@
+package dev.freshet.features;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+
+/**
+ * The topology's own meters, in Micrometer's global registry (the service adds its Prometheus
+ * registry to it; in unit tests it records nothing).
+ */
+final class FeatureMetrics {
+  private FeatureMetrics() {}
+
+  static Counter deadLetters(String source, String reason) {
+    return Counter.builder("freshet_features_dead_letters").description("change events sent to the dead-letter topic")
+        .tag("source", source).tag("reason", reason).register(Metrics.globalRegistry);
+  }
+
+  static Counter vectors(String cause) {
+    return Counter.builder("freshet_features_vectors_published").description("feature vectors published")
+        .tag("cause", cause).register(Metrics.globalRegistry);
+  }
+
+  /** How long after a contribution left a window the expiry was processed: the decay staleness. */
+  static Timer expiryDelay() {
+    return Timer.builder("freshet_features_expiry_delay").description("time from a row leaving a window to the recomputation")
+        .publishPercentiles(0.5, 0.99).maximumExpectedValue(Duration.ofSeconds(10)).register(Metrics.globalRegistry);
+  }
+}
