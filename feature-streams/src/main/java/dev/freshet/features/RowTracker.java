@@ -18,7 +18,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * default replica identity sends only the key on DELETE and only the new row on UPDATE.
  *
  * <p>It also enforces the source's allowed lateness against its stream time (the newest event
- * time seen on this partition): a row new to the topology whose event time is further behind goes
+ * time seen on this partition, never ahead of the wall clock): a row new to the topology whose event time is further behind goes
  * to the dead-letter topic. Corrections of rows already known are always applied. Unreadable
  * change events become dead letters too; processing goes on.
  */
@@ -88,8 +88,10 @@ final class RowTracker implements Processor<String, String, String, Routed> {
           + "); source '" + source.name() + "' allows " + source.allowedLateness().toSeconds() + " s");
       return;
     }
-    if (streamTime == null || after.eventTime().toEpochMilli() > streamTime) {
-      streamTimes.put(STREAM_TIME_KEY, after.eventTime().toEpochMilli());
+    // Capped at the wall clock: one row dated in the future must not make every later row late.
+    long advanced = Math.min(after.eventTime().toEpochMilli(), context.currentSystemTimeMs());
+    if (streamTime == null || advanced > streamTime) {
+      streamTimes.put(STREAM_TIME_KEY, advanced);
     }
     rows.put(change.pk(), after);
     if (previous != null && !previous.entity().equals(after.entity())) {

@@ -156,6 +156,14 @@ class FeatureTopologyTest {
   }
 
   @Test
+  void aRowDatedInTheFutureDoesNotMakeLaterRowsLate() {
+    send("c", 1, null, row(1, 3, "view", null, NOW.plus(Duration.ofDays(365))));
+    send("c", 2, null, row(2, 3, "view", null, NOW.minus(Duration.ofMinutes(5))));
+    assertThat(deadLetters.isEmpty()).isTrue();
+    assertThat(last().features().get(UserFeatures.EVENTS_1H)).isEqualTo(2);
+  }
+
+  @Test
   void anEventMovedToAnotherUserLeavesTheFirst() {
     send("c", 5, null, row(5, 1, "purchase", "20.00", NOW.minusSeconds(5)));
     features.readValuesToList();
