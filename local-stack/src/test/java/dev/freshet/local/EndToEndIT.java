@@ -13,18 +13,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.function.Predicate;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.expressions.Expressions;
 import org.apache.iceberg.io.CloseableIterable;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -122,8 +118,7 @@ class EndToEndIT {
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
       producer.send(new ProducerRecord<>(Topics.EVENTS_CHANGES, "{\"id\":-1}", garbage));
     }
-    ConsumerRecord<String, String> dead = awaitDeadLetter(bootstrap, r -> garbage.equals(deadLetterValue(r)));
-    DeadLetter letter = Json.read(dead.value(), DeadLetter.class);
+    DeadLetter letter = DeadLetterTopic.awaitOriginal(bootstrap, garbage);
     assertThat(letter.stage()).isEqualTo("feature-streams");
     assertThat(letter.reason()).isNotBlank();
     assertThat(letter.sourceTopic()).isEqualTo(Topics.EVENTS_CHANGES);
@@ -133,7 +128,7 @@ class EndToEndIT {
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
       producer.send(new ProducerRecord<>("freshet-features-deltas-by-entity-repartition", "900004", poison));
     }
-    ConsumerRecord<String, String> raw = awaitDeadLetter(bootstrap, r -> r.value().equals(poison));
+    ConsumerRecord<String, String> raw = DeadLetterTopic.await(bootstrap, r -> r.value().equals(poison));
     assertThat(new String(raw.headers().lastHeader("__streams.errors.exception").value())).contains("SerializationException");
 
     long user = 900_004;
@@ -185,34 +180,5 @@ class EndToEndIT {
     assertThat(r.body().path("error").asText()).isEqualTo("invalid_request");
     assertThat(r.body().path("field").asText()).isEqualTo(field);
     assertThat(r.body().path("message").asText()).isNotBlank();
-  }
-
-  /** The original value a feature-streams dead letter carries; null for Kafka Streams' raw ones. */
-  private static String deadLetterValue(ConsumerRecord<String, String> r) {
-    try {
-      return Json.read(r.value(), DeadLetter.class).value();
-    } catch (RuntimeException e) {
-      return null;
-    }
-  }
-
-  private static ConsumerRecord<String, String> awaitDeadLetter(String bootstrap, Predicate<ConsumerRecord<String, String>> match) {
-    Properties c = new Properties();
-    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    c.put(ConsumerConfig.GROUP_ID_CONFIG, "dlq-test-" + UUID.randomUUID());
-    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer())) {
-      consumer.subscribe(List.of(Topics.DEAD_LETTERS));
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      while (System.nanoTime() < deadline) {
-        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-          if (r.value() != null && match.test(r)) {
-            return r;
-          }
-        }
-      }
-    }
-    throw new AssertionError("no matching record on " + Topics.DEAD_LETTERS + " within " + WAIT);
   }
 }

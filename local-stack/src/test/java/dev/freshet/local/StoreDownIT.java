@@ -9,6 +9,7 @@ import dev.freshet.common.FeatureVector;
 import dev.freshet.common.Settings;
 import dev.freshet.embedded.CassandraServer;
 import dev.freshet.embedded.FreePorts;
+import dev.freshet.online.FeatureStoreMigrations;
 import dev.freshet.online.FeatureStoreWriter;
 import dev.freshet.serving.ServingConfig;
 import dev.freshet.serving.ServingService;
@@ -33,9 +34,10 @@ class StoreDownIT {
     try {
       String contact = cql.host() + ":" + cql.nativePort();
       try (CqlSession session = CqlSessions.open(contact, cql.localDatacenter(), Duration.ofSeconds(5))) {
-        new FeatureStoreWriter(session, FeatureStoreSchema.DEFAULT_KEYSPACE, 1).write(new FeatureVector("7",
+        FeatureStoreMigrations.apply(session, FeatureStoreSchema.DEFAULT_KEYSPACE, FeatureStoreMigrations.replication(1, ""));
+        new FeatureStoreWriter(session, FeatureStoreSchema.DEFAULT_KEYSPACE, Duration.ZERO, 1).write(new FeatureVector("7",
             Map.of("last_viewed_category", "music", "last_viewed_author", "eco", "purchase_amount_24h", 80, "events_1h", 3),
-            Instant.now(), 100, Instant.now(), 100, Instant.now(), 1)).toCompletableFuture().get();
+            Instant.now(), 100, Instant.now(), 100, Instant.now(), 1)).get();
       }
       serving = ServingService.start(ServingConfig.from(Settings.of(Map.of(
           "cql.contact-points", contact,

@@ -1,52 +1,133 @@
 package dev.freshet.online;
 
+import com.datastax.oss.driver.api.core.AllNodesFailedException;
 import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
+import com.datastax.oss.driver.api.core.DriverTimeoutException;
+import com.datastax.oss.driver.api.core.connection.BusyConnectionException;
+import com.datastax.oss.driver.api.core.connection.ClosedConnectionException;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
-import com.datastax.oss.driver.api.core.servererrors.InvalidQueryException;
+import com.datastax.oss.driver.api.core.servererrors.OverloadedException;
+import com.datastax.oss.driver.api.core.servererrors.QueryExecutionException;
 import dev.freshet.common.FeatureStoreSchema;
 import dev.freshet.common.FeatureVector;
 import dev.freshet.common.Json;
-import java.util.concurrent.CompletionStage;
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Writes feature vectors to the CQL store: one row per user, prepared statement, and the vector's
- * version as write timestamp, so replays and reordering can never regress a user's row.
+ * Writes feature vectors to the CQL store: one row per user, prepared statement, the vector's
+ * version as write timestamp (a replayed or reordered older vector can never overwrite a newer
+ * one, so writes are idempotent and marked so), optional TTL.
+ *
+ * <p>At most {@code maxInFlight} writes are pending: {@link #write} blocks the caller beyond
+ * that, which is how a slow store slows consumption instead of filling memory. Timeouts and
+ * unavailability are retried with capped exponential backoff until the write succeeds or the
+ * writer is closed; a write the store rejects (a query error) fails at once.
  */
-public final class FeatureStoreWriter {
+public final class FeatureStoreWriter implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(FeatureStoreWriter.class);
+  private static final long FIRST_BACKOFF_MS = 50;
+  private static final long MAX_BACKOFF_MS = 5_000;
+
   private final CqlSession session;
   private final PreparedStatement upsert;
+  private final int ttlSeconds;
+  private final int maxInFlight;
+  private final Semaphore inFlight;
+  private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "feature-store-retries");
+    t.setDaemon(true);
+    return t;
+  });
+  private final AtomicLong retried = new AtomicLong();
+  private volatile boolean closed;
 
-  public FeatureStoreWriter(CqlSession session, String keyspace, int replicationFactor) {
+  public FeatureStoreWriter(CqlSession session, String keyspace, Duration ttl, int maxInFlight) {
     this.session = session;
-    // Idempotent: safe on every start and from several sink instances at once.
-    session.execute(FeatureStoreSchema.createKeyspace(keyspace, replicationFactor));
-    session.execute(FeatureStoreSchema.createTable(keyspace));
-    addDefinitionVersionColumn(session, keyspace);
     this.upsert = session.prepare(FeatureStoreSchema.upsert(keyspace));
+    this.ttlSeconds = (int) ttl.toSeconds();
+    this.maxInFlight = maxInFlight;
+    this.inFlight = new Semaphore(maxInFlight);
   }
 
-  public CompletionStage<AsyncResultSet> write(FeatureVector v) {
-    return session.executeAsync(upsert.bind(
-        v.userId(),
-        Json.write(v.features()),
-        v.eventTime(),
-        v.sourceLsn(),
-        v.sourceCommitTime(),
-        v.version(),
-        v.computedAt(),
-        v.definitionVersion(),
-        v.version()));
+  /** Completes when the vector is stored; blocks while {@code maxInFlight} writes are pending. */
+  public CompletableFuture<Void> write(FeatureVector v) throws InterruptedException {
+    inFlight.acquire();
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    done.whenComplete((ok, error) -> inFlight.release());
+    attempt(v, 0, done);
+    return done;
   }
 
-  /** Tables created before definition versions existed lack the column; adding it twice is refused. */
-  private static void addDefinitionVersionColumn(CqlSession session, String keyspace) {
-    try {
-      session.execute(FeatureStoreSchema.addDefinitionVersion(keyspace));
-    } catch (InvalidQueryException e) {
-      if (!e.getMessage().contains("already exist")) {
-        throw e;
-      }
+  private void attempt(FeatureVector v, int failures, CompletableFuture<Void> done) {
+    if (closed) {
+      done.completeExceptionally(new CancellationException("feature store writer closed"));
+      return;
     }
+    session.executeAsync(upsert.bind(
+            v.userId(), Json.write(v.features()), v.eventTime(), v.sourceLsn(), v.sourceCommitTime(), v.version(),
+            v.computedAt(), v.definitionVersion(), v.version(), ttlSeconds)
+        .setIdempotent(true))
+        .whenComplete((rs, error) -> {
+          if (error == null) {
+            done.complete(null);
+          } else if (retryable(error)) {
+            long backoff = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS << Math.min(failures, 10));
+            backoff += ThreadLocalRandom.current().nextLong(backoff / 4 + 1);
+            retried.incrementAndGet();
+            if (failures == 0 || failures % 10 == 0) {
+              LOG.warn("write of user {} failed ({}), retry {} in {} ms", v.userId(), cause(error), failures + 1, backoff);
+            }
+            try {
+              retries.schedule(() -> attempt(v, failures + 1, done), backoff, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException closing) {
+              done.completeExceptionally(new CancellationException("feature store writer closed"));
+            }
+          } else {
+            done.completeExceptionally(cause(error));
+          }
+        });
+  }
+
+  /** Timeouts, unavailable replicas, overload, lost connections: worth trying again. */
+  private static boolean retryable(Throwable error) {
+    Throwable e = cause(error);
+    return e instanceof DriverTimeoutException
+        || e instanceof AllNodesFailedException
+        || e instanceof OverloadedException
+        || e instanceof BusyConnectionException
+        || e instanceof ClosedConnectionException
+        || e instanceof QueryExecutionException; // write timeout, unavailable, read/write failure
+  }
+
+  private static Throwable cause(Throwable error) {
+    return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+  }
+
+  public long retried() {
+    return retried.get();
+  }
+
+  /** Writes sent (or waiting for a retry) and not yet acknowledged. */
+  public int pending() {
+    return maxInFlight - inFlight.availablePermits();
+  }
+
+  /** Pending retries give up (their futures fail); the caller then does not commit their offsets. */
+  @Override
+  public void close() {
+    closed = true;
+    retries.shutdown();
   }
 }

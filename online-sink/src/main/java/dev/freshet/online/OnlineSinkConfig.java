@@ -5,7 +5,12 @@ import dev.freshet.common.Settings;
 import dev.freshet.common.Topics;
 import java.time.Duration;
 
-/** Typed configuration of the online-sink service; keys are documented in the README. */
+/**
+ * Typed configuration of the online-sink service; keys are documented in the README.
+ *
+ * @param ttl how long a user's row lives after its last write (zero: forever)
+ * @param maxInFlight writes pending at once before consumption waits
+ */
 public record OnlineSinkConfig(
     String kafkaBootstrapServers,
     String groupId,
@@ -15,7 +20,10 @@ public record OnlineSinkConfig(
     String cqlLocalDatacenter,
     String keyspace,
     int replicationFactor,
+    String replicationDatacenters,
     Duration requestTimeout,
+    Duration ttl,
+    int maxInFlight,
     String opsHost,
     int opsPort) {
 
@@ -29,7 +37,10 @@ public record OnlineSinkConfig(
         s.string("cql.local-datacenter", "datacenter1"),
         s.string("cql.keyspace", FeatureStoreSchema.DEFAULT_KEYSPACE),
         s.integer("cql.replication-factor", 1),
+        s.string("cql.replication-datacenters", ""),
         s.duration("cql.request-timeout", Duration.ofSeconds(2)),
+        s.duration("online-sink.ttl", Duration.ZERO),
+        s.integer("online-sink.max-in-flight", 256),
         s.string("ops.host", "127.0.0.1"),
         s.integer("ops.port", 0));
   }

@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -31,9 +32,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Consumes the features topic and upserts each user's vector into the CQL store. Offsets are
- * committed only after the batch's writes succeeded (at least once; the writes are idempotent).
- * A record that is not a feature vector goes to the dead-letter topic and the sink goes on.
+ * Consumes the features topic and upserts each user's vector into the CQL store, after bringing
+ * the store's schema up to date ({@link FeatureStoreMigrations}). Offsets are committed only after
+ * the batch's writes succeeded (at least once; the writes are idempotent, so effectively once).
+ * A record that is not a feature vector, or a vector the store rejects, goes to the dead-letter
+ * topic with the reason and the sink goes on; an unavailable store is retried until it answers.
  */
 public final class OnlineSinkService implements ConsumerLoop.Handler, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OnlineSinkService.class);
@@ -56,7 +59,11 @@ public final class OnlineSinkService implements ConsumerLoop.Handler, AutoClosea
     deadLettered = Counter.builder("freshet_online_sink_dead_letters").register(registry);
     batchTimer = Timer.builder("freshet_online_sink_batch").publishPercentiles(0.5, 0.99).register(registry);
     session = CqlSessions.open(config.cqlContactPoints(), config.cqlLocalDatacenter(), config.requestTimeout());
-    writer = new FeatureStoreWriter(session, config.keyspace(), config.replicationFactor());
+    FeatureStoreMigrations.apply(session, config.keyspace(),
+        FeatureStoreMigrations.replication(config.replicationFactor(), config.replicationDatacenters()));
+    writer = new FeatureStoreWriter(session, config.keyspace(), config.ttl(), config.maxInFlight());
+    registry.gauge("freshet_online_sink_pending_writes", writer, FeatureStoreWriter::pending);
+    registry.more().counter("freshet_online_sink_write_retries", java.util.List.of(), writer, FeatureStoreWriter::retried);
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers());
     p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -95,7 +102,9 @@ public final class OnlineSinkService implements ConsumerLoop.Handler, AutoClosea
         writes.add(deadLetter(r, "not a feature vector: " + e.getMessage()));
         continue;
       }
-      writes.add(writer.write(vector).toCompletableFuture());
+      writes.add(writer.write(vector).exceptionallyCompose(error -> error instanceof CancellationException
+          ? CompletableFuture.failedFuture(error) // stopping: leave the offset uncommitted
+          : deadLetter(r, "the store rejected the vector: " + error.getMessage()).thenApply(sent -> null)));
     }
     // Offsets move only after every write of the batch is acknowledged.
     CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
@@ -125,6 +134,7 @@ public final class OnlineSinkService implements ConsumerLoop.Handler, AutoClosea
 
   @Override
   public void close() {
+    writer.close();
     loop.close();
     deadLetters.close();
     session.close();
