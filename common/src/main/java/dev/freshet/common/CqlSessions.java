@@ -22,6 +22,10 @@ public final class CqlSessions {
     DriverConfigLoader config = DriverConfigLoader.programmaticBuilder()
         .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, requestTimeout)
         .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, Duration.ofSeconds(5))
+        // The default backs off to a minute between attempts: a node back after an outage would
+        // stay unused that long. Point lookups want it back within seconds.
+        .withDuration(DefaultDriverOption.RECONNECTION_BASE_DELAY, Duration.ofMillis(500))
+        .withDuration(DefaultDriverOption.RECONNECTION_MAX_DELAY, Duration.ofSeconds(2))
         .build();
     return CqlSession.builder()
         .addContactPoints(points)

@@ -59,12 +59,21 @@ public final class CassandraServer implements AutoCloseable {
     this.nativePort = nativePort;
   }
 
-  /** Starts a node with its data under {@code dir} and waits until CQL accepts connections. */
+  /**
+   * Starts a node with its data under {@code dir} and waits until CQL accepts connections. Started
+   * again on the same {@code dir} after {@link #close}, it keeps its data and its ports, as a
+   * restarted production node would.
+   */
   public static CassandraServer start(Path dir, Duration timeout) {
     try {
       Files.createDirectories(dir);
-      int nativePort = FreePorts.pick();
-      int storagePort = FreePorts.pick();
+      Path portsFile = dir.resolve("ports");
+      if (!Files.exists(portsFile)) {
+        Files.writeString(portsFile, FreePorts.pick() + " " + FreePorts.pick());
+      }
+      String[] ports = Files.readString(portsFile).trim().split(" ");
+      int nativePort = Integer.parseInt(ports[0]);
+      int storagePort = Integer.parseInt(ports[1]);
       Path yaml = dir.resolve("cassandra.yaml");
       Files.writeString(yaml, yaml(dir, nativePort, storagePort));
       Path logback = dir.resolve("logback.xml");

@@ -21,46 +21,53 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * With its CQL store gone, serving still answers generate requests, unpersonalised and saying so,
- * and reports the feature endpoint as unavailable. Uses its own CQL server so it can stop it.
+ * Serving without its CQL store: it starts anyway, answers generate requests unpersonalised and
+ * saying so, reports features and readiness as unavailable, and recovers by itself when the store
+ * comes back (twice: after a start without it, and after losing it). Uses its own CQL server so it
+ * can stop and restart it.
  */
 class StoreDownIT {
 
   @Test
-  void generateDegradesToUnpersonalisedWhenTheStoreIsDown() throws Exception {
+  void servingStartsWithoutTheStoreDegradesWhileItIsDownAndRecoversByItself() throws Exception {
     Path dir = Files.createTempDirectory("freshet-store-down");
-    CassandraServer cql = CassandraServer.start(dir.resolve("cassandra"), Duration.ofSeconds(180));
+    Path data = dir.resolve("cassandra");
+    CassandraServer cql = CassandraServer.start(data, Duration.ofSeconds(180));
     ServingService serving = null;
     try {
       String contact = cql.host() + ":" + cql.nativePort();
       try (CqlSession session = CqlSessions.open(contact, cql.localDatacenter(), Duration.ofSeconds(5))) {
         FeatureStoreMigrations.apply(session, FeatureStoreSchema.DEFAULT_KEYSPACE, FeatureStoreMigrations.replication(1, ""));
-        new FeatureStoreWriter(session, FeatureStoreSchema.DEFAULT_KEYSPACE, Duration.ZERO, 1).write(new FeatureVector("7",
-            Map.of("last_viewed_category", "music", "last_viewed_author", "eco", "purchase_amount_24h", 80, "events_1h", 3),
-            Instant.now(), 100, Instant.now(), 100, Instant.now(), 1)).get();
+        try (FeatureStoreWriter writer = new FeatureStoreWriter(session, FeatureStoreSchema.DEFAULT_KEYSPACE, Duration.ZERO, 1)) {
+          writer.write(new FeatureVector("7",
+              Map.of("last_viewed_category", "music", "last_viewed_author", "eco", "purchase_amount_24h", 80, "events_1h", 3),
+              Instant.now(), 100, Instant.now(), 100, Instant.now(), 1)).get();
+        }
       }
+      cql.close();
+
+      // Started while the store is down: it comes up and answers, unpersonalised.
       serving = ServingService.start(ServingConfig.from(Settings.of(Map.of(
           "cql.contact-points", contact,
           "http.port", Integer.toString(FreePorts.pick()),
           "generator.scratch-dir", dir.resolve("model").toString()))));
       HttpJson http = new HttpJson("http://127.0.0.1:" + serving.port());
-      String request = "{\"user_id\":\"7\",\"prompt\":\"recommend something\"}";
+      assertDegraded(http);
 
-      HttpJson.Response up = http.post("/v1/generate", request);
+      cql = CassandraServer.start(data, Duration.ofSeconds(180));
+      Await.until(Duration.ofSeconds(60), "serving to read the store once it is back",
+          () -> http.get("/v1/users/7/features").status(), s -> s == 200);
+      assertThat(http.get("/ready").status()).isEqualTo(200);
+      HttpJson.Response up = http.post("/v1/generate", REQUEST);
       assertThat(up.body().path("personalized").asBoolean()).isTrue();
       assertThat(up.body().path("text").asText()).contains("music");
 
       cql.close();
+      assertDegraded(http);
 
-      HttpJson.Response down = http.post("/v1/generate", request);
-      assertThat(down.status()).isEqualTo(200);
-      assertThat(down.body().path("personalized").asBoolean()).isFalse();
-      assertThat(down.body().path("reason").asText()).contains("feature store");
-      assertThat(down.body().path("text").asText()).isNotBlank();
-      HttpJson.Response features = http.get("/v1/users/7/features");
-      assertThat(features.status()).isEqualTo(503);
-      assertThat(features.body().path("error").asText()).isEqualTo("feature_store_unavailable");
-      assertThat(http.get("/ready").status()).isEqualTo(503);
+      cql = CassandraServer.start(data, Duration.ofSeconds(180));
+      Await.until(Duration.ofSeconds(60), "features again once the store restarted, serving untouched",
+          () -> http.get("/v1/users/7/features").status(), s -> s == 200);
     } finally {
       if (serving != null) {
         serving.close();
@@ -68,5 +75,20 @@ class StoreDownIT {
       cql.close();
       FreshetLocal.deleteRecursively(dir);
     }
+  }
+
+  private static final String REQUEST = "{\"user_id\":\"7\",\"prompt\":\"recommend something\"}";
+
+  private static void assertDegraded(HttpJson http) {
+    HttpJson.Response down = http.post("/v1/generate", REQUEST);
+    assertThat(down.status()).isEqualTo(200);
+    assertThat(down.body().path("personalized").asBoolean()).isFalse();
+    assertThat(down.body().path("reason").asText()).contains("feature store");
+    assertThat(down.body().path("text").asText()).isNotBlank();
+    HttpJson.Response features = http.get("/v1/users/7/features");
+    assertThat(features.status()).isEqualTo(503);
+    assertThat(features.body().path("error").asText()).isEqualTo("feature_store_unavailable");
+    assertThat(features.body().toString()).doesNotContain("Exception");
+    assertThat(http.get("/ready").status()).isEqualTo(503);
   }
 }

@@ -4,34 +4,100 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.DriverException;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.metadata.NodeState;
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.freshet.common.CqlSessions;
 import dev.freshet.common.FeatureStoreSchema;
 import dev.freshet.common.FeatureVector;
 import dev.freshet.common.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Point reads of one user's features from the CQL store (one partition, prepared statement). */
-public final class FeatureStoreReader {
+/**
+ * Point reads of one user's features from the CQL store (one partition, prepared statement, one
+ * session per process).
+ *
+ * <p>Serving must come up, and stay up, without the store: if the first connection or the prepare
+ * fails (store down, or the table not created yet by online-sink), reads fail fast with
+ * {@link FeatureStoreUnavailableException} while a background task tries again every
+ * {@code retryEvery}. Once connected, the driver itself reconnects to nodes that come back.
+ */
+public final class FeatureStoreReader implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(FeatureStoreReader.class);
   private static final TypeReference<Map<String, Object>> FEATURES = new TypeReference<>() {};
 
-  private final CqlSession session;
-  private final PreparedStatement select;
+  /** The session and the statement prepared on it: present together or not at all. */
+  private record Connection(CqlSession session, PreparedStatement select) {}
 
+  private final Supplier<CqlSession> connect;
+  private final boolean ownsSession;
+  private final String keyspace;
+  private final ScheduledExecutorService reconnect = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "feature-store-connect");
+    t.setDaemon(true);
+    return t;
+  });
+  private volatile Connection connection;
+  private volatile CqlSession pendingSession;
+  private volatile String lastError = "not connected yet";
+
+  public FeatureStoreReader(String contactPoints, String localDatacenter, Duration requestTimeout, String keyspace, Duration retryEvery) {
+    this(() -> CqlSessions.open(contactPoints, localDatacenter, requestTimeout), true, keyspace, retryEvery);
+  }
+
+  /** Reads through a session the caller owns and closes (tests, tools). */
   public FeatureStoreReader(CqlSession session, String keyspace) {
-    this.session = session;
-    this.select = session.prepare(FeatureStoreSchema.selectByUser(keyspace));
+    this(() -> session, false, keyspace, Duration.ofSeconds(1));
+  }
+
+  private FeatureStoreReader(Supplier<CqlSession> connect, boolean ownsSession, String keyspace, Duration retryEvery) {
+    this.connect = connect;
+    this.ownsSession = ownsSession;
+    this.keyspace = keyspace;
+    tryConnect();
+    reconnect.scheduleWithFixedDelay(() -> {
+      if (connection == null) {
+        tryConnect();
+      }
+    }, retryEvery.toMillis(), retryEvery.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private synchronized void tryConnect() {
+    try {
+      CqlSession session = pendingSession != null ? pendingSession : connect.get();
+      pendingSession = session;
+      connection = new Connection(session, session.prepare(FeatureStoreSchema.selectByUser(keyspace)));
+      pendingSession = null;
+      LOG.info("feature store connected (keyspace {})", keyspace);
+    } catch (DriverException | IllegalStateException e) {
+      if (!Objects.equals(e.getMessage(), lastError)) {
+        LOG.warn("feature store not available yet, retrying: {}", e.getMessage());
+      }
+      lastError = e.getMessage();
+    }
   }
 
   /** Empty when the store has no vector for the user; throws when the store cannot answer. */
   public Optional<FeatureVector> read(String userId) {
+    Connection c = connection;
+    if (c == null) {
+      throw new FeatureStoreUnavailableException("not connected: " + lastError, null);
+    }
     Row row;
     try {
-      row = session.execute(select.bind(userId)).one();
+      row = c.session().execute(c.select().bind(userId)).one();
     } catch (DriverException e) {
-      throw new FeatureStoreUnavailableException(e);
+      throw new FeatureStoreUnavailableException(e.getMessage(), e);
     }
     if (row == null) {
       return Optional.empty();
@@ -53,10 +119,26 @@ public final class FeatureStoreReader {
         row.getInt("definition_version")));
   }
 
+  /** Connected and at least one node up: what /ready reports. */
+  public boolean reachable() {
+    Connection c = connection;
+    return c != null && c.session().getMetadata().getNodes().values().stream().anyMatch(n -> n.getState() == NodeState.UP);
+  }
+
+  @Override
+  public void close() {
+    reconnect.shutdownNow();
+    Connection c = connection;
+    CqlSession session = c != null ? c.session() : pendingSession;
+    if (ownsSession && session != null) {
+      session.close();
+    }
+  }
+
   /** The store did not answer in time or at all. */
   public static final class FeatureStoreUnavailableException extends RuntimeException {
-    FeatureStoreUnavailableException(DriverException cause) {
-      super("feature store unavailable: " + cause.getMessage(), cause);
+    FeatureStoreUnavailableException(String message, DriverException cause) {
+      super("feature store unavailable: " + message, cause);
     }
   }
 }

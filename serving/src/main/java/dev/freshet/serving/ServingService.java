@@ -1,8 +1,5 @@
 package dev.freshet.serving;
 
-import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.metadata.NodeState;
-import dev.freshet.common.CqlSessions;
 import dev.freshet.common.ServiceMain;
 import dev.freshet.common.Settings;
 import dev.freshet.serving.generator.Generator;
@@ -11,24 +8,27 @@ import io.javalin.Javalin;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Wires the serving process: CQL session, generator model, HTTP server. */
+/**
+ * Wires the serving process: feature store reader (which connects, and reconnects, by itself),
+ * generator model, HTTP server. Starts without the store: requests degrade until it answers.
+ */
 public final class ServingService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ServingService.class);
 
-  private final CqlSession session;
+  private final FeatureStoreReader store;
   private final Generator generator;
   private final Javalin http;
 
   private ServingService(ServingConfig config) {
     generator = config.modelDir() == null ? GruGenerator.loadBundled(config.scratchDir()) : GruGenerator.load(config.modelDir());
-    session = CqlSessions.open(config.cqlContactPoints(), config.cqlLocalDatacenter(), config.featureReadTimeout());
-    FeatureStoreReader reader = new FeatureStoreReader(session, config.keyspace());
+    store = new FeatureStoreReader(config.cqlContactPoints(), config.cqlLocalDatacenter(), config.featureReadTimeout(),
+        config.keyspace(), Duration.ofSeconds(2));
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    ServingApp app = new ServingApp(config, reader, generator, registry,
-        () -> session.getMetadata().getNodes().values().stream().anyMatch(n -> n.getState() == NodeState.UP), Clock.systemUTC());
+    ServingApp app = new ServingApp(config, store, generator, registry, store::reachable, Clock.systemUTC());
     http = app.create().start();
     LOG.info("serving on http://{}:{} with model {}", config.httpHost(), http.port(), generator.modelId());
   }
@@ -44,7 +44,7 @@ public final class ServingService implements AutoCloseable {
   @Override
   public void close() {
     http.stop();
-    session.close();
+    store.close();
     generator.close();
   }
 
