@@ -9,13 +9,13 @@ import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.servererrors.OverloadedException;
 import com.datastax.oss.driver.api.core.servererrors.QueryExecutionException;
 import dev.freshet.common.FeatureStoreSchema;
+import dev.freshet.common.Schedulers;
 import dev.freshet.common.FeatureVector;
 import dev.freshet.common.Json;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
@@ -45,11 +45,7 @@ public final class FeatureStoreWriter implements AutoCloseable {
   private final int ttlSeconds;
   private final int maxInFlight;
   private final Semaphore inFlight;
-  private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "feature-store-retries");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService retries = Schedulers.daemon("feature-store-retries");
   private final AtomicLong retried = new AtomicLong();
   private volatile boolean closed;
 

@@ -8,6 +8,7 @@ import com.datastax.oss.driver.api.core.metadata.NodeState;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.freshet.common.CqlSessions;
 import dev.freshet.common.FeatureStoreSchema;
+import dev.freshet.common.Schedulers;
 import dev.freshet.common.FeatureVector;
 import dev.freshet.common.Json;
 import java.io.IOException;
@@ -16,7 +17,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -42,11 +42,7 @@ public final class FeatureStoreReader implements AutoCloseable {
   private final Supplier<CqlSession> connect;
   private final boolean ownsSession;
   private final String keyspace;
-  private final ScheduledExecutorService reconnect = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "feature-store-connect");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService reconnect = Schedulers.daemon("feature-store-connect");
   private volatile Connection connection;
   private volatile CqlSession pendingSession;
   private volatile String lastError = "not connected yet";
