@@ -91,6 +91,22 @@ class EndToEndIT {
   }
 
   @Test
+  void manyUsersInOneRequest() {
+    db.upsertUser(900_010, "fy", "FR");
+    db.insertEvent(900_010, "view", "film-1", "films", "kafka", null);
+    db.upsertUser(900_011, "gi", "FR");
+    db.insertEvent(900_011, "view", "novel-1", "books", "hesse", null);
+    awaitFeatures(900_011, f -> true);
+    awaitFeatures(900_010, f -> true);
+    HttpJson.Response r = http.post("/v1/features", "{\"user_ids\": [\"900011\", \"nobody-1\", 900010]}");
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.body().path("vectors")).extracting(v -> v.path("user_id").asText()).containsExactly("900011", "900010");
+    assertThat(r.body().path("vectors").get(1).path("features").path("last_viewed_category").asText()).isEqualTo("films");
+    assertThat(r.body().path("not_found")).extracting(JsonNode::asText).containsExactly("nobody-1");
+    assertBadField(http.post("/v1/features", "{\"user_ids\": []}"), "user_ids");
+  }
+
+  @Test
   void unknownUsersAre404AndBadRequestsAre400NamingTheField() {
     HttpJson.Response missing = http.get("/v1/users/nobody-" + UUID.randomUUID() + "/features");
     assertThat(missing.status()).isEqualTo(404);

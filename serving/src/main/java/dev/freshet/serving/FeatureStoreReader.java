@@ -17,6 +17,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -85,16 +87,41 @@ public final class FeatureStoreReader implements AutoCloseable {
 
   /** Empty when the store has no vector for the user; throws when the store cannot answer. */
   public Optional<FeatureVector> read(String userId) {
+    Connection c = connected();
+    try {
+      return vectorOf(userId, c.session().execute(c.select().bind(userId)).one());
+    } catch (DriverException e) {
+      throw new FeatureStoreUnavailableException(e.getMessage(), e);
+    }
+  }
+
+  /** {@link #read} without blocking, for fetching many users at once. */
+  public CompletableFuture<Optional<FeatureVector>> readAsync(String userId) {
+    Connection c;
+    try {
+      c = connected();
+    } catch (FeatureStoreUnavailableException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return c.session().executeAsync(c.select().bind(userId)).toCompletableFuture()
+        .handle((rs, error) -> {
+          if (error != null) {
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            throw new FeatureStoreUnavailableException(cause.getMessage(), cause instanceof DriverException d ? d : null);
+          }
+          return vectorOf(userId, rs.one());
+        });
+  }
+
+  private Connection connected() {
     Connection c = connection;
     if (c == null) {
       throw new FeatureStoreUnavailableException("not connected: " + lastError, null);
     }
-    Row row;
-    try {
-      row = c.session().execute(c.select().bind(userId)).one();
-    } catch (DriverException e) {
-      throw new FeatureStoreUnavailableException(e.getMessage(), e);
-    }
+    return c;
+  }
+
+  private static Optional<FeatureVector> vectorOf(String userId, Row row) {
     if (row == null) {
       return Optional.empty();
     }

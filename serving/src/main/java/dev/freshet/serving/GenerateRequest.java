@@ -1,23 +1,13 @@
 package dev.freshet.serving;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.freshet.common.Json;
 
 /** A validated {@code POST /v1/generate} body. */
 record GenerateRequest(String userId, String prompt, int maxTokens) {
 
   static GenerateRequest parse(String body, ServingConfig limits) {
-    JsonNode root;
-    try {
-      root = Json.MAPPER.readTree(body == null ? "" : body);
-    } catch (JsonProcessingException e) {
-      throw new ApiError.Failure(400, "invalid_json", null, "request body is not valid JSON: " + e.getOriginalMessage());
-    }
-    if (root == null || !root.isObject()) {
-      throw new ApiError.Failure(400, "invalid_json", null, "request body must be a JSON object");
-    }
-    String userId = UserIds.validate(textOrNumber(root, "user_id"), "user_id");
+    JsonNode root = JsonBodies.object(body);
+    String userId = UserIds.validate(JsonBodies.textOrNumber(root.path("user_id")), "user_id");
     JsonNode prompt = root.path("prompt");
     if (!prompt.isTextual() || prompt.asText().isBlank()) {
       throw ApiError.badField("prompt", "prompt is required and must be a non-empty string");
@@ -34,13 +24,5 @@ record GenerateRequest(String userId, String prompt, int maxTokens) {
       maxTokens = mt.asInt();
     }
     return new GenerateRequest(userId, prompt.asText(), maxTokens);
-  }
-
-  private static String textOrNumber(JsonNode root, String field) {
-    JsonNode n = root.path(field);
-    if (n.isTextual() || n.isIntegralNumber()) {
-      return n.asText();
-    }
-    return null;
   }
 }

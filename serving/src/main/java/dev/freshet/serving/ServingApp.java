@@ -14,9 +14,15 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +42,7 @@ public final class ServingApp {
   private final Clock clock;
   private final Timer featuresTimer;
   private final Timer generateTimer;
+  private final Timer batchTimer;
 
   public ServingApp(ServingConfig config, FeatureStoreReader store, Generator generator, PrometheusMeterRegistry registry,
       BooleanSupplier storeReachable, Clock clock) {
@@ -47,6 +54,7 @@ public final class ServingApp {
     this.clock = clock;
     this.featuresTimer = Timer.builder("freshet_serving_features_seconds").publishPercentiles(0.5, 0.99).register(registry);
     this.generateTimer = Timer.builder("freshet_serving_generate_seconds").publishPercentiles(0.5, 0.99).register(registry);
+    this.batchTimer = Timer.builder("freshet_serving_batch_features_seconds").publishPercentiles(0.5, 0.99).register(registry);
   }
 
   public Javalin create() {
@@ -56,6 +64,7 @@ public final class ServingApp {
       cfg.jetty.port = config.httpPort();
       cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
       cfg.routes.get("/v1/users/{userId}/features", this::getFeatures);
+      cfg.routes.post("/v1/features", this::batchFeatures);
       cfg.routes.post("/v1/generate", this::generate);
       cfg.routes.get("/health", ctx -> ctx.json(Map.of("status", "UP")));
       cfg.routes.get("/ready", this::ready);
@@ -80,22 +89,55 @@ public final class ServingApp {
     Timer.Sample sample = Timer.start(registry);
     try {
       String userId = UserIds.validate(ctx.pathParam("userId"), "userId");
-      FeatureVector f = store.read(userId).orElseThrow(() -> notFound(userId));
-      Map<String, Object> body = new LinkedHashMap<>();
-      body.put("user_id", f.userId());
-      body.put("features", f.features());
-      body.put("event_time", f.eventTime());
-      body.put("source_lsn", f.sourceLsn());
-      body.put("source_commit_time", f.sourceCommitTime());
-      body.put("version", f.version());
-      body.put("computed_at", f.computedAt());
-      body.put("definition_version", f.definitionVersion());
-      body.put("age_ms", ageMs(f.computedAt()));
-      body.put("event_age_ms", ageMs(f.eventTime()));
-      ctx.json(body);
+      ctx.json(vectorBody(store.read(userId).orElseThrow(() -> notFound(userId))));
     } finally {
       sample.stop(featuresTimer);
     }
+  }
+
+  /** Many users in one request, read concurrently; one deadline for all of them. */
+  private void batchFeatures(Context ctx) throws InterruptedException {
+    Timer.Sample sample = Timer.start(registry);
+    try {
+      FeaturesRequest req = FeaturesRequest.parse(ctx.body(), config.batchMaxIds());
+      List<CompletableFuture<Optional<FeatureVector>>> reads = req.userIds().stream().map(store::readAsync).toList();
+      try {
+        CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
+            .get(config.featureReadTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+      } catch (ExecutionException e) {
+        throw e.getCause() instanceof FeatureStoreUnavailableException u ? u : new IllegalStateException(e.getCause());
+      } catch (TimeoutException e) {
+        throw new FeatureStoreUnavailableException("no answer for all " + reads.size() + " users within the deadline", null);
+      }
+      List<Map<String, Object>> vectors = new ArrayList<>();
+      List<String> notFound = new ArrayList<>();
+      for (int i = 0; i < reads.size(); i++) {
+        Optional<FeatureVector> v = reads.get(i).join();
+        if (v.isPresent()) {
+          vectors.add(vectorBody(v.get()));
+        } else {
+          notFound.add(req.userIds().get(i));
+        }
+      }
+      ctx.json(Map.of("vectors", vectors, "not_found", notFound));
+    } finally {
+      sample.stop(batchTimer);
+    }
+  }
+
+  private Map<String, Object> vectorBody(FeatureVector f) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("user_id", f.userId());
+    body.put("features", f.features());
+    body.put("event_time", f.eventTime());
+    body.put("source_lsn", f.sourceLsn());
+    body.put("source_commit_time", f.sourceCommitTime());
+    body.put("version", f.version());
+    body.put("computed_at", f.computedAt());
+    body.put("definition_version", f.definitionVersion());
+    body.put("age_ms", ageMs(f.computedAt()));
+    body.put("event_age_ms", ageMs(f.eventTime()));
+    return body;
   }
 
   private void generate(Context ctx) {

@@ -17,7 +17,8 @@ public record ServingConfig(
     Path scratchDir,
     int maxTokensLimit,
     int defaultMaxTokens,
-    int promptMaxChars) {
+    int promptMaxChars,
+    int batchMaxIds) {
 
   public static ServingConfig from(Settings s) {
     String modelDir = s.string("generator.model-dir", "");
@@ -32,6 +33,7 @@ public record ServingConfig(
         Path.of(s.string("generator.scratch-dir", System.getProperty("java.io.tmpdir") + "/freshet-model")),
         s.integer("generator.max-tokens-limit", 128),
         s.integer("generator.default-max-tokens", 64),
-        s.integer("generate.prompt-max-chars", 2000));
+        s.integer("generate.prompt-max-chars", 2000),
+        s.integer("features-api.batch-max-ids", 100));
   }
 }
