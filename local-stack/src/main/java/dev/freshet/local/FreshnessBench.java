@@ -7,8 +7,10 @@ import dev.freshet.embedded.LocalServers;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -115,22 +117,36 @@ public final class FreshnessBench {
     return await(http, user, "a vector at or past LSN " + lsn, v -> v.path("source_lsn").asLong() >= lsn);
   }
 
+  /** The served vector once it reflects {@code lsn}, or null if that takes longer than {@code timeout}. */
+  static JsonNode awaitLsn(HttpJson http, long user, long lsn, Duration timeout) throws InterruptedException {
+    return poll(http, user, v -> v.path("source_lsn").asLong() >= lsn, timeout).served();
+  }
+
   private static JsonNode awaitEvents1m(HttpJson http, long user, long count) throws InterruptedException {
     return await(http, user, "events_1m = " + count, v -> v.path("features").path("events_1m").asLong(-1) == count);
   }
 
+  private static JsonNode await(HttpJson http, long user, String what, Predicate<JsonNode> done) throws InterruptedException {
+    Polled p = poll(http, user, done, Duration.ofSeconds(30));
+    if (p.served() == null) {
+      throw new IllegalStateException("user " + user + ": no " + what + " within 30 s; last answer: " + p.last().status() + " " + p.last().body());
+    }
+    return p.served();
+  }
+
+  private record Polled(JsonNode served, HttpJson.Response last) {}
+
   /** Polls the API (every {@link #POLL_MILLIS}: polling harder would load the box it measures). */
-  private static JsonNode await(HttpJson http, long user, String what, java.util.function.Predicate<JsonNode> done)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    HttpJson.Response r = null;
-    while (System.nanoTime() < deadline) {
+  private static Polled poll(HttpJson http, long user, Predicate<JsonNode> done, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    HttpJson.Response r;
+    do {
       r = http.get("/v1/users/" + user + "/features");
       if (r.status() == 200 && done.test(r.body())) {
-        return r.body();
+        return new Polled(r.body(), r);
       }
       Thread.sleep(POLL_MILLIS);
-    }
-    throw new IllegalStateException("user " + user + ": no " + what + " within 30 s; last answer: " + r.status() + " " + r.body());
+    } while (System.nanoTime() < deadline);
+    return new Polled(null, r);
   }
 }

@@ -1,0 +1,328 @@
+package dev.freshet.local;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import dev.freshet.common.CqlSessions;
+import dev.freshet.common.FeatureStoreSchema;
+import dev.freshet.common.FeatureVector;
+import dev.freshet.common.Settings;
+import dev.freshet.common.Topics;
+import dev.freshet.embedded.FreePorts;
+import dev.freshet.embedded.LocalServers;
+import dev.freshet.online.FeatureStoreWriter;
+import dev.freshet.serving.FeatureStoreReader;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
+import org.HdrHistogram.Histogram;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.HdrHistogram.SynchronizedHistogram;
+
+/**
+ * The online path's figures in one run on the real local stack:
+ *
+ * <ol>
+ *   <li>loads {@code --users} vectors into the CQL store (directly, through online-sink's writer);
+ *   <li>store-only point reads at {@code --read-rate} per second, open loop;
+ *   <li>HTTP {@code GET /v1/users/{id}/features} at {@code --http-rate} per second, open loop, at
+ *       most {@code --concurrency} in flight;
+ *   <li>source-commit → visible-in-the-API freshness of probe changes while writer threads commit
+ *       {@code --change-rate} event inserts per second to PostgreSQL for random users.
+ * </ol>
+ *
+ * Latencies are measured from each request's <em>intended</em> start (rate × index), so a stall
+ * counts for every request it delays (no coordinated omission). Run by {@code bin/bench-online}.
+ */
+public final class OnlineBench {
+  private static final int WARMUP_SECONDS = 5;
+  /** Users in the source database that the change writers write events for. */
+  private static final int SOURCE_USERS = 10_000;
+  private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
+  /** feature-streams' default application id, which is its consumer group. */
+  private static final String FEATURE_STREAMS_GROUP = "freshet-features";
+
+  private OnlineBench() {}
+
+  public static void main(String[] args) throws Exception {
+    Settings o = Settings.fromCommandLine(args, "bin/bench-online [--users N] [--read-rate R] [--http-rate R] "
+        + "[--concurrency C] [--seconds S] [--change-rate R] [--probes N]",
+        "users", "read-rate", "http-rate", "concurrency", "seconds", "change-rate", "probes");
+    int users = o.integer("users", 100_000);
+    double readRate = o.number("read-rate", 2_000);
+    double httpRate = o.number("http-rate", 2_000);
+    int concurrency = o.integer("concurrency", 32);
+    int seconds = o.integer("seconds", 30);
+    double changeRate = o.number("change-rate", 5_000);
+    int probes = o.integer("probes", 100);
+
+    Path dir = Files.createTempDirectory("freshet-online-bench");
+    try (LocalServers servers = LocalServers.start(dir, "shop")) {
+      DemoDatabase db = new DemoDatabase(servers.postgres.dataSource());
+      db.createSchema();
+      int sourceUsers = Math.min(users, SOURCE_USERS);
+      seedSourceUsers(servers.postgres.dataSource(), sourceUsers);
+      try (Pipeline pipeline = Pipeline.start(Pipeline.settingsFor(servers, dir, FreePorts.pick()));
+          CqlSession session = CqlSessions.open(servers.cql.host() + ":" + servers.cql.nativePort(),
+              servers.cql.localDatacenter(), Duration.ofSeconds(2))) {
+        StringBuilder report = new StringBuilder();
+
+        long loadStart = System.nanoTime();
+        loadStore(session, users);
+        double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
+        report.append(String.format("loaded %d users into the store in %.1f s (%.0f writes/s)%n", users, loadSeconds, users / loadSeconds));
+        // The CDC snapshot of the seeded users and the store's compactions after the load would
+        // otherwise be measured as read latency.
+        report.append(String.format("waited %.1f s for the machine to settle (below one busy core)%n", settle()));
+
+        FeatureStoreReader reader = new FeatureStoreReader(session, FeatureStoreSchema.DEFAULT_KEYSPACE);
+        Supplier<CompletableFuture<?>> storeRead = () -> reader.readAsync(benchUser(users));
+        openLoop(readRate, WARMUP_SECONDS, concurrency, storeRead);
+        Histogram store = openLoop(readRate, seconds, concurrency, storeRead);
+        report.append(line("store point read (CQL, prepared, async)", readRate, concurrency, seconds, store));
+
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        String base = pipeline.servingUrl() + "/v1/users/";
+        Supplier<CompletableFuture<?>> httpGet = () -> client.sendAsync(
+            HttpRequest.newBuilder(URI.create(base + benchUser(users) + "/features")).GET().build(),
+            HttpResponse.BodyHandlers.ofString()).thenApply(r -> {
+              if (r.statusCode() != 200) {
+                throw new IllegalStateException("HTTP " + r.statusCode() + ": " + r.body());
+              }
+              return r;
+            });
+        openLoop(httpRate, WARMUP_SECONDS, concurrency, httpGet);
+        Histogram http = openLoop(httpRate, seconds, concurrency, httpGet);
+        report.append(line("HTTP GET /v1/users/{id}/features", httpRate, concurrency, seconds, http));
+
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers.kafka.bootstrapServers()))) {
+          report.append(freshnessUnderLoad(db, servers.postgres.dataSource(), new HttpJson(pipeline.servingUrl()), admin,
+              sourceUsers, changeRate, probes));
+        }
+        report.append(String.format("machine: %d cores, load average %s%n", Runtime.getRuntime().availableProcessors(),
+            Files.readString(Path.of("/proc/loadavg")).trim()));
+        System.out.println();
+        System.out.print(report);
+      }
+    } finally {
+      FreshetLocal.deleteRecursively(dir);
+    }
+  }
+
+  /** Waits (at most 120 s) until the machine's CPUs are less than one core busy over a second; returns the wait. */
+  private static double settle() throws Exception {
+    long start = System.nanoTime();
+    long[] before = cpuTicks();
+    while (System.nanoTime() - start < TimeUnit.SECONDS.toNanos(120)) {
+      Thread.sleep(1_000);
+      long[] now = cpuTicks();
+      double busy = (double) (now[0] - before[0]) / (now[1] - before[1]) * Runtime.getRuntime().availableProcessors();
+      before = now;
+      if (busy < 1.0) {
+        break;
+      }
+    }
+    return (System.nanoTime() - start) / 1e9;
+  }
+
+  /** Busy and total jiffies of all CPUs, from /proc/stat. */
+  private static long[] cpuTicks() throws java.io.IOException {
+    String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+    long total = 0;
+    for (int i = 1; i < f.length; i++) {
+      total += Long.parseLong(f[i]);
+    }
+    long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+    return new long[] {total - idle, total};
+  }
+
+  private static String benchUser(int users) {
+    return "bench-" + ThreadLocalRandom.current().nextInt(users);
+  }
+
+  private static void seedSourceUsers(DataSource ds, int users) throws Exception {
+    try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+      s.execute("INSERT INTO users (id, name, country) SELECT g, 'user-' || g, 'FR' FROM generate_series(1, " + (users + 1) + ") g");
+    }
+  }
+
+  private static void loadStore(CqlSession session, int users) throws Exception {
+    try (FeatureStoreWriter writer = new FeatureStoreWriter(session, FeatureStoreSchema.DEFAULT_KEYSPACE, Duration.ZERO, 512)) {
+      List<CompletableFuture<Void>> pending = new ArrayList<>();
+      Instant now = Instant.now();
+      for (int i = 0; i < users; i++) {
+        Map<String, Object> features = Map.of("events_1h", i % 40, "purchase_amount_24h", new BigDecimal(i % 300 + ".50"),
+            "last_viewed_category", "books", "last_viewed_author", "eco", "top_categories_7d", List.of("books", "films", "music"));
+        pending.add(writer.write(new FeatureVector("bench-" + i, features, now, 1, now, 1, now, 1)));
+        if (pending.size() >= 10_000) {
+          CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get();
+          pending.clear();
+        }
+      }
+      CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get();
+    }
+  }
+
+  /**
+   * Issues {@code op} at {@code rate} per second for {@code seconds}; each latency runs from the
+   * request's intended start, so waiting for a free slot (beyond {@code maxInFlight}) counts too.
+   */
+  static Histogram openLoop(double rate, int seconds, int maxInFlight, Supplier<CompletableFuture<?>> op) throws InterruptedException {
+    Histogram latencyMicros = new SynchronizedHistogram(TimeUnit.SECONDS.toMicros(60), 3);
+    Semaphore inFlight = new Semaphore(maxInFlight);
+    AtomicLong errors = new AtomicLong();
+    long count = (long) (rate * seconds);
+    double intervalNanos = 1e9 / rate;
+    long start = System.nanoTime();
+    for (long i = 0; i < count; i++) {
+      long intended = start + (long) (i * intervalNanos);
+      long wait = intended - System.nanoTime();
+      if (wait > 0) {
+        LockSupport.parkNanos(wait);
+      }
+      inFlight.acquire();
+      CompletableFuture<?> f;
+      try {
+        f = op.get();
+      } catch (RuntimeException e) {
+        f = CompletableFuture.failedFuture(e);
+      }
+      f.whenComplete((r, e) -> {
+        latencyMicros.recordValue(Math.max(1, (System.nanoTime() - intended) / 1000));
+        if (e != null && errors.incrementAndGet() == 1) {
+          System.err.println("first error: " + e);
+        }
+        inFlight.release();
+      });
+    }
+    inFlight.acquire(maxInFlight);
+    if (errors.get() > 0) {
+      System.err.printf("%d of %d requests failed%n", errors.get(), count);
+    }
+    return latencyMicros;
+  }
+
+  private static String line(String what, double rate, int concurrency, int seconds, Histogram h) {
+    return String.format("%s at %.0f/s (open loop, <= %d in flight, %d s, %d requests):%n"
+            + "  p50 %.3f ms   p99 %.3f ms   p99.9 %.3f ms   max %.3f ms%n",
+        what, rate, concurrency, seconds, h.getTotalCount(),
+        h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
+        h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0);
+  }
+
+  /**
+   * Writer threads commit {@code changeRate} inserts per second (50 rows per transaction) while
+   * probe changes, one at a time, measure commit → served. A probe not served within
+   * {@link #PROBE_TIMEOUT} means the pipeline is falling behind the offered rate: probing stops and
+   * the report says so, with the rate feature-streams actually consumed (its committed offsets).
+   */
+  private static String freshnessUnderLoad(DemoDatabase db, DataSource ds, HttpJson http, Admin admin, int users,
+      double changeRate, int probes) throws Exception {
+    AtomicBoolean running = new AtomicBoolean(true);
+    AtomicLong written = new AtomicLong();
+    int threads = 4;
+    int rowsPerTx = 50;
+    List<Thread> writers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      Thread w = new Thread(() -> writeChanges(ds, users, changeRate / threads, rowsPerTx, running, written), "change-writer-" + t);
+      w.setDaemon(true);
+      w.start();
+      writers.add(w);
+    }
+    long probeUser = users + 1L;
+    Histogram fresh = new Histogram(PROBE_TIMEOUT.toMillis() * 1000, 3);
+    Thread.sleep(5_000); // let the pipeline meet the load before measuring
+    long writtenAtStart = written.get();
+    long consumedAtStart = consumedChanges(admin);
+    long measureStart = System.nanoTime();
+    int missed = 0;
+    for (int i = 0; i < probes && missed == 0; i++) {
+      long before = db.currentWalLsn();
+      db.insertEvent(probeUser, "purchase", "probe-" + i, "books", "eco", new BigDecimal("1.00"));
+      long committed = System.nanoTime();
+      if (FreshnessBench.awaitLsn(http, probeUser, before, PROBE_TIMEOUT) == null) {
+        missed++;
+        continue;
+      }
+      long micros = (System.nanoTime() - committed) / 1000;
+      fresh.recordValue(micros);
+      if (i % 10 == 0) {
+        System.err.printf("probe %d: %.1f ms (writers at %.0f inserts/s)%n", i, micros / 1000.0,
+            (written.get() - writtenAtStart) / ((System.nanoTime() - measureStart) / 1e9));
+      }
+      Thread.sleep(100);
+    }
+    double seconds = (System.nanoTime() - measureStart) / 1e9;
+    double achieved = (written.get() - writtenAtStart) / seconds;
+    double consumed = (consumedChanges(admin) - consumedAtStart) / seconds;
+    running.set(false);
+    for (Thread w : writers) {
+      w.join(10_000);
+    }
+    String head = String.format("source commit -> visible in GET features while %d writer threads commit %.0f inserts/s"
+        + " (offered %.0f/s, %d rows per transaction; feature-streams consumed %.0f changes/s; %.0f s):%n",
+        threads, achieved, changeRate, rowsPerTx, consumed, seconds);
+    if (missed > 0) {
+      return head + String.format("  FELL BEHIND: a probe was not served within %d s after %d probes"
+          + " (p50 of those %.1f ms); the pipeline cannot sustain this rate%n",
+          PROBE_TIMEOUT.toSeconds(), fresh.getTotalCount(), fresh.getValueAtPercentile(50) / 1000.0);
+    }
+    return head + String.format("  %d probes: p50 %.1f ms   p99 %.1f ms   max %.1f ms%n", fresh.getTotalCount(),
+        fresh.getValueAtPercentile(50) / 1000.0, fresh.getValueAtPercentile(99) / 1000.0, fresh.getMaxValue() / 1000.0);
+  }
+
+  /** Change events feature-streams has consumed and committed, over the events topic's partitions. */
+  private static long consumedChanges(Admin admin) throws Exception {
+    return admin.listConsumerGroupOffsets(FEATURE_STREAMS_GROUP).partitionsToOffsetAndMetadata().get().entrySet().stream()
+        .filter(e -> e.getKey().topic().equals(Topics.EVENTS_CHANGES) && e.getValue() != null)
+        .mapToLong(e -> e.getValue().offset())
+        .sum();
+  }
+
+  private static void writeChanges(DataSource ds, int users, double rate, int rowsPerTx, AtomicBoolean running, AtomicLong written) {
+    double txIntervalNanos = 1e9 * rowsPerTx / rate;
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO events (user_id, kind, item, category, author, amount) VALUES (?, 'view', 'item', 'books', 'eco', NULL)")) {
+      c.setAutoCommit(false);
+      long next = System.nanoTime();
+      while (running.get()) {
+        for (int i = 0; i < rowsPerTx; i++) {
+          ps.setLong(1, 1 + ThreadLocalRandom.current().nextInt(users));
+          ps.addBatch();
+        }
+        ps.executeBatch();
+        c.commit();
+        written.addAndGet(rowsPerTx);
+        next += (long) txIntervalNanos;
+        long wait = next - System.nanoTime();
+        if (wait > 0) {
+          LockSupport.parkNanos(wait);
+        }
+      }
+    } catch (Exception e) {
+      if (running.get()) {
+        System.err.println("change writer stopped: " + e);
+      }
+    }
+  }
+}
