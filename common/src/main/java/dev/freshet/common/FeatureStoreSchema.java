@@ -8,6 +8,13 @@ package dev.freshet.common;
 public final class FeatureStoreSchema {
   public static final String DEFAULT_KEYSPACE = "feature_store";
   public static final String TABLE = "user_features";
+  /**
+   * Per source and features-topic partition, the LSN below which every source transaction is
+   * applied to {@link #TABLE}; a source's watermark is the minimum over its partitions' rows
+   * (unknown until all {@code partitions} rows exist). Written with the LSN as write timestamp,
+   * so it never goes back.
+   */
+  public static final String WATERMARK_TABLE = "freshness_watermarks";
 
   private FeatureStoreSchema() {}
 
@@ -24,5 +31,14 @@ public final class FeatureStoreSchema {
   public static String selectByUser(String keyspace) {
     return "SELECT user_id, features, event_time, source_lsn, source_commit_time, version, computed_at, definition_version FROM "
         + keyspace + "." + TABLE + " WHERE user_id = ?";
+  }
+
+  public static String upsertWatermark(String keyspace) {
+    return "INSERT INTO " + keyspace + "." + WATERMARK_TABLE + " (source, partition, partitions, lsn, updated_at)"
+        + " VALUES (?, ?, ?, ?, ?) USING TIMESTAMP ?";
+  }
+
+  public static String selectWatermarks(String keyspace) {
+    return "SELECT partition, partitions, lsn FROM " + keyspace + "." + WATERMARK_TABLE + " WHERE source = ?";
   }
 }

@@ -5,6 +5,8 @@ import dev.freshet.common.Json;
 import dev.freshet.common.definitions.FeatureDefinition;
 import dev.freshet.common.definitions.FeatureDefinitions;
 import dev.freshet.common.definitions.SourceDefinition;
+import dev.freshet.common.freshness.Watermark;
+import dev.freshet.common.freshness.WatermarkMerger;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -14,6 +16,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -36,12 +39,15 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * contribution leaves a window; a wall-clock punctuation reads only the due prefix of it, so an
  * idle store costs nothing per tick.
  *
+ * <p>Watermark markers from the sources' trackers are merged (minimum over every source partition)
+ * and a higher one is sent on to every partition of the features topic.
+ *
  * <p>The vector's {@code version} is {@code max(previous + 1, source LSN)}: strictly increasing per
  * entity even when many changes share one LSN (all rows of the initial snapshot do) or no change
  * happened (an expiry), and otherwise the LSN itself, so a rebuilt topology continues above
  * what it published before.
  */
-final class FeatureAggregator implements Processor<String, RowDelta, String, FeatureVector> {
+final class FeatureAggregator implements Processor<String, Routed, String, Published> {
   static final String WINDOW_ROWS_STORE = "window-rows";
   static final String ENTITY_STATE_STORE = "entity-state";
   static final String EXPIRY_INDEX_STORE = "expiry-index";
@@ -49,21 +55,26 @@ final class FeatureAggregator implements Processor<String, RowDelta, String, Fea
 
   private final FeatureDefinitions definitions;
   private final Duration checkInterval;
+  private final int tasks;
+  private final WatermarkMerger watermarks;
   private final Counter onChange = FeatureMetrics.vectors("change");
   private final Counter onExpiry = FeatureMetrics.vectors("expiry");
   private final Timer expiryDelay = FeatureMetrics.expiryDelay();
-  private ProcessorContext<String, FeatureVector> context;
+  private ProcessorContext<String, Published> context;
   private KeyValueStore<String, SourceRow> windowRows;
   private KeyValueStore<String, EntityState> states;
   private KeyValueStore<String, String> expiries;
 
-  FeatureAggregator(FeatureDefinitions definitions, Duration checkInterval) {
+  /** @param tasks partitions of the repartition topic: how many aggregator tasks send markers */
+  FeatureAggregator(FeatureDefinitions definitions, Duration checkInterval, int tasks) {
     this.definitions = definitions;
     this.checkInterval = checkInterval;
+    this.tasks = tasks;
+    this.watermarks = new WatermarkMerger(definitions.sources().stream().map(SourceDefinition::name).collect(Collectors.toSet()));
   }
 
   @Override
-  public void init(ProcessorContext<String, FeatureVector> context) {
+  public void init(ProcessorContext<String, Published> context) {
     this.context = context;
     this.windowRows = context.getStateStore(WINDOW_ROWS_STORE);
     this.states = context.getStateStore(ENTITY_STATE_STORE);
@@ -72,8 +83,16 @@ final class FeatureAggregator implements Processor<String, RowDelta, String, Fea
   }
 
   @Override
-  public void process(Record<String, RowDelta> record) {
-    RowDelta delta = record.value();
+  public void process(Record<String, Routed> record) {
+    if (record.value().isWatermark()) {
+      // Every delta this task got before the marker has been applied and its vector forwarded.
+      Watermark w = record.value().watermark();
+      watermarks.offer(w).ifPresent(lsn -> context.forward(new Record<>(w.source(),
+          Published.watermark(new Watermark(w.source(), lsn, Watermark.FEATURES_STREAM, context.taskId().partition(), tasks)),
+          record.timestamp(), Watermark.markerHeaders())));
+      return;
+    }
+    RowDelta delta = record.value().delta();
     String entity = delta.entity();
     Instant asOf = Instant.ofEpochMilli(context.currentSystemTimeMs());
     EntityState state = stateOf(entity);
@@ -146,7 +165,7 @@ final class FeatureAggregator implements Processor<String, RowDelta, String, Fea
     if (forward) {
       FeatureVector vector = new FeatureVector(entity, features, state.maxEventTime, state.lsn, state.commitTime,
           state.version, asOf, definitions.version());
-      context.forward(new Record<>(entity, vector, timestamp));
+      context.forward(new Record<>(entity, Published.vector(vector), timestamp));
       (changed ? onChange : onExpiry).increment();
     }
   }

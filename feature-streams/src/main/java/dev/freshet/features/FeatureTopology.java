@@ -4,6 +4,7 @@ import dev.freshet.common.DeadLetter;
 import dev.freshet.common.FeatureVector;
 import dev.freshet.common.definitions.FeatureDefinitions;
 import dev.freshet.common.definitions.SourceDefinition;
+import dev.freshet.common.freshness.Watermark;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -22,12 +23,14 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  * per source: changes (key: primary key) -> RowTracker [rows-S, stream-time-S] -+-> dead letters
- *                                                                              +-> deltas
- * all sources' deltas -> repartition by entity id
- *   -> FeatureAggregator [window-rows, entity-state, expiry-index] -> features (key: entity id)
+ *                                                                              +-> deltas, markers
+ * all sources' deltas -> repartition by entity id (markers: to every partition)
+ *   -> FeatureAggregator [window-rows, entity-state, expiry-index] -+-> vectors (key: entity id)
+ *                                                                   +-> markers (every partition)
  * </pre>
  *
- * All features of all sources share the aggregator's state: one vector per entity.
+ * All features of all sources share the aggregator's state: one vector per entity. Vectors and
+ * watermark markers share the features topic; markers carry the {@link Watermark#HEADER} header.
  */
 public final class FeatureTopology {
   private FeatureTopology() {}
@@ -35,7 +38,7 @@ public final class FeatureTopology {
   public static Topology build(FeatureStreamsConfig config) {
     FeatureDefinitions definitions = config.definitions();
     StreamsBuilder builder = new StreamsBuilder();
-    KStream<String, RowDelta> deltas = null;
+    KStream<String, Routed> deltas = null;
     for (SourceDefinition source : definitions.sources()) {
       addStore(builder, RowTracker.rowsStore(source), SourceRow.SERDE);
       addStore(builder, RowTracker.streamTimeStore(source), Serdes.Long());
@@ -49,18 +52,30 @@ public final class FeatureTopology {
       routed.get(source.name() + "-dead-letters")
           .mapValues(Routed::deadLetter, Named.as(source.name() + "-unwrap-dead-letter"))
           .to(config.deadLetterTopic(), Produced.with(Serdes.String(), DeadLetter.SERDE).withName(source.name() + "-to-dead-letter-topic"));
-      KStream<String, RowDelta> sourceDeltas = routed.get(source.name() + "-deltas")
-          .mapValues(Routed::delta, Named.as(source.name() + "-unwrap-delta"));
+      KStream<String, Routed> sourceDeltas = routed.get(source.name() + "-deltas");
       deltas = deltas == null ? sourceDeltas : deltas.merge(sourceDeltas, Named.as("merge-" + source.name()));
     }
     addStore(builder, FeatureAggregator.WINDOW_ROWS_STORE, SourceRow.SERDE);
     addStore(builder, FeatureAggregator.ENTITY_STATE_STORE, EntityState.SERDE);
     addStore(builder, FeatureAggregator.EXPIRY_INDEX_STORE, Serdes.String());
-    deltas
-        .repartition(Repartitioned.with(Serdes.String(), RowDelta.SERDE).withName("deltas-by-entity"))
-        .process(() -> new FeatureAggregator(definitions, config.expiryCheckInterval()), Named.as("aggregate-features"),
+    // The partition count is explicit: the aggregator tells the sinks how many tasks send markers.
+    Map<String, KStream<String, Published>> published = deltas
+        .repartition(Repartitioned.with(Serdes.String(), Routed.SERDE).withName("deltas-by-entity")
+            .withNumberOfPartitions(config.topicPartitions())
+            .withStreamPartitioner(new MarkersEverywhere<>(Routed::isWatermark)))
+        .process(() -> new FeatureAggregator(definitions, config.expiryCheckInterval(), config.topicPartitions()),
+            Named.as("aggregate-features"),
             FeatureAggregator.WINDOW_ROWS_STORE, FeatureAggregator.ENTITY_STATE_STORE, FeatureAggregator.EXPIRY_INDEX_STORE)
+        .split(Named.as("published-"))
+        .branch((key, p) -> p.isWatermark(), Branched.as("watermarks"))
+        .defaultBranch(Branched.as("vectors"));
+    published.get("published-vectors")
+        .mapValues(Published::vector, Named.as("unwrap-vector"))
         .to(config.featuresTopic(), Produced.with(Serdes.String(), FeatureVector.SERDE).withName("features"));
+    published.get("published-watermarks")
+        .mapValues(Published::watermark, Named.as("unwrap-watermark"))
+        .to(config.featuresTopic(), Produced.with(Serdes.String(), Watermark.SERDE).withName("features-watermarks")
+            .withStreamPartitioner(new MarkersEverywhere<>(w -> true)));
     return builder.build();
   }
 

@@ -1,6 +1,8 @@
 package dev.freshet.features;
 
 import dev.freshet.common.DeadLetter;
+import dev.freshet.common.Json;
+import dev.freshet.common.freshness.Watermark;
 import dev.freshet.common.definitions.SourceDefinition;
 import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
@@ -20,7 +22,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * <p>It also enforces the source's allowed lateness against its stream time (the newest event
  * time seen on this partition, never ahead of the wall clock): a row new to the topology whose event time is further behind goes
  * to the dead-letter topic. Corrections of rows already known are always applied. Unreadable
- * change events become dead letters too; processing goes on.
+ * change events become dead letters too; processing goes on. Watermark markers are passed on
+ * (see {@link Watermark}).
  */
 final class RowTracker implements Processor<String, String, String, Routed> {
   static final String STAGE = "feature-streams";
@@ -58,6 +61,10 @@ final class RowTracker implements Processor<String, String, String, Routed> {
 
   @Override
   public void process(Record<String, String> record) {
+    if (Watermark.isMarker(record.headers())) {
+      forwardWatermark(record);
+      return;
+    }
     if (record.value() == null) {
       return; // the tombstone Debezium writes after a delete, for log compaction
     }
@@ -104,6 +111,20 @@ final class RowTracker implements Processor<String, String, String, Routed> {
   private void forward(Record<String, String> record, String entity, SourceRow before, SourceRow after, RowChange change) {
     RowDelta delta = new RowDelta(entity, before, after, change.lsn(), change.commitTime());
     context.forward(record.withKey(entity).withValue(Routed.delta(delta)));
+  }
+
+  /** Passes ingest-cdc's marker on, as this source's stream, to every aggregator task. */
+  private void forwardWatermark(Record<String, String> record) {
+    Watermark w;
+    try {
+      w = Json.read(record.value(), Watermark.class);
+    } catch (RuntimeException e) {
+      malformed.increment();
+      deadLetter(record, "unreadable watermark marker: " + e.getMessage());
+      return;
+    }
+    // ingest-cdc wrote it to partition w.sender() of w.senders(): this task is that sender downstream.
+    context.forward(record.withValue(Routed.watermark(w.sentBy(source.name(), w.sender(), w.senders()))));
   }
 
   private void deadLetter(Record<String, String> record, String reason) {

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.freshet.common.DeadLetter;
 import dev.freshet.common.FeatureVector;
+import dev.freshet.common.Json;
 import dev.freshet.common.Settings;
 import dev.freshet.common.UserFeatures;
 import dev.freshet.common.definitions.FeatureDefinitions;
+import dev.freshet.common.freshness.Watermark;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,6 +20,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -212,6 +215,40 @@ class FeatureTopologyTest {
     repartition.pipeInput("7", "{not a delta");
     send("c", 1, null, row(1, 7, "view", null, NOW));
     assertThat(last().userId()).isEqualTo("7");
+  }
+
+  @Test
+  void aWatermarkPassesOnlyOnceEveryPartitionReportedAndBehindTheVectorsBeforeIt() {
+    TestOutputTopic<String, String> raw = driver.createOutputTopic(
+        FeatureStreamsConfig.from(Settings.of(Map.of("kafka.bootstrap-servers", "unused:9092"))).featuresTopic(),
+        Serdes.String().deserializer(), Serdes.String().deserializer());
+    marker(900, 0);
+    assertThat(raw.isEmpty()).as("partition 1 of the change topic has not reported yet").isTrue();
+
+    send("c", 1, null, row(1, 7, "purchase", "10.50", NOW.minusSeconds(60)));
+    marker(1000, 1);
+    marker(2000, 0);
+    List<TestRecord<String, String>> out = raw.readRecordsToList();
+    assertThat(out).hasSize(3);
+    assertThat(Watermark.isMarker(out.get(0).headers())).as("the vector comes first").isFalse();
+    Watermark first = Json.read(out.get(1).value(), Watermark.class);
+    Watermark second = Json.read(out.get(2).value(), Watermark.class);
+    assertThat(List.of(first.lsn(), second.lsn())).containsExactly(900L, 1000L); // minimum over both partitions
+    assertThat(first.stream()).isEqualTo(Watermark.FEATURES_STREAM);
+    assertThat(first.senders()).isEqualTo(2);
+    assertThat(Watermark.isMarker(out.get(1).headers())).isTrue();
+
+    marker(1500, 1);
+    assertThat(Json.read(raw.readValue(), Watermark.class).lsn()).isEqualTo(1500L);
+    marker(1400, 1); // a replayed, older marker moves nothing
+    assertThat(raw.isEmpty()).isTrue();
+  }
+
+  /** What ingest-cdc writes to partition {@code partition} of the events change topic (2 partitions). */
+  private void marker(long lsn, int partition) {
+    String topic = FeatureDefinitions.bundled().source("events").topic();
+    changes.pipeInput(new TestRecord<>("freshet", Json.write(new Watermark("freshet", lsn, topic, partition, 2)),
+        Watermark.markerHeaders(), NOW));
   }
 
   private FeatureVector last() {

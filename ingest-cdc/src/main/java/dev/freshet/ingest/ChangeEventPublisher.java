@@ -1,5 +1,8 @@
 package dev.freshet.ingest;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.freshet.common.Json;
+import dev.freshet.common.freshness.Watermark;
 import io.debezium.engine.ChangeEvent;
 import io.debezium.engine.DebeziumEngine;
 import io.micrometer.core.instrument.Counter;
@@ -8,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -15,33 +19,71 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 /**
  * Publishes each Debezium batch to Kafka and marks a record processed only once Kafka has
  * acknowledged it, so a crash can repeat changes (downstream is idempotent) but never lose one.
+ *
+ * <p>A {@link WatermarkTicker} message coming back through the slot is not published as is: it
+ * becomes a {@link Watermark} marker on every partition of every change topic, behind the changes
+ * sent before it (one producer, so per-partition order holds).
  */
 final class ChangeEventPublisher implements DebeziumEngine.ChangeConsumer<ChangeEvent<String, String>> {
   private final Producer<String, String> producer;
+  private final String source;
+  private final String messageTopic;
+  private final List<String> changeTopics;
   private final Counter published;
+  private final AtomicLong watermark = new AtomicLong(-1);
 
-  ChangeEventPublisher(Producer<String, String> producer, MeterRegistry registry) {
+  /**
+   * @param source the CDC source's name (Debezium's topic prefix), which names its watermark
+   * @param changeTopics the topics that get watermark markers
+   */
+  ChangeEventPublisher(Producer<String, String> producer, String source, List<String> changeTopics, MeterRegistry registry) {
     this.producer = producer;
+    this.source = source;
+    this.messageTopic = source + ".message";
+    this.changeTopics = List.copyOf(changeTopics);
     this.published = Counter.builder("freshet_cdc_events_published").description("change events acknowledged by Kafka").register(registry);
+    registry.gauge("freshet_cdc_watermark_lsn", watermark);
   }
 
   @Override
   public void handleBatch(List<ChangeEvent<String, String>> batch, DebeziumEngine.RecordCommitter<ChangeEvent<String, String>> committer)
       throws InterruptedException {
-    List<Future<RecordMetadata>> acks = new ArrayList<>(batch.size());
+    List<List<Future<RecordMetadata>>> acks = new ArrayList<>(batch.size());
     for (ChangeEvent<String, String> event : batch) {
-      acks.add(producer.send(new ProducerRecord<>(event.destination(), event.key(), event.value())));
+      acks.add(messageTopic.equals(event.destination())
+          ? sendMarkers(event)
+          : List.of(producer.send(new ProducerRecord<>(event.destination(), event.key(), event.value()))));
     }
     for (int i = 0; i < batch.size(); i++) {
       try {
-        acks.get(i).get();
+        for (Future<RecordMetadata> ack : acks.get(i)) {
+          ack.get();
+        }
       } catch (ExecutionException e) {
-        throw new IllegalStateException("Kafka refused a change event for " + batch.get(i).destination(), e.getCause());
+        throw new IllegalStateException("Kafka refused a record for " + batch.get(i).destination(), e.getCause());
       }
       committer.markProcessed(batch.get(i));
     }
     committer.markBatchFinished();
     published.increment(batch.size());
+  }
+
+  /** Our own watermark message (Debezium filters other prefixes out) → one marker per change topic partition. */
+  private List<Future<RecordMetadata>> sendMarkers(ChangeEvent<String, String> event) {
+    long lsn = Json.read(event.value(), JsonNode.class).path("source").path("lsn").asLong(-1);
+    if (lsn < 0) {
+      throw new IllegalStateException("watermark message without source.lsn: " + event.value());
+    }
+    List<Future<RecordMetadata>> sent = new ArrayList<>();
+    for (String topic : changeTopics) {
+      int partitions = producer.partitionsFor(topic).size();
+      for (int p = 0; p < partitions; p++) {
+        Watermark w = new Watermark(source, lsn, topic, p, partitions);
+        sent.add(producer.send(new ProducerRecord<>(topic, p, source, Json.write(w), Watermark.markerHeaders())));
+      }
+    }
+    watermark.set(lsn);
+    return sent;
   }
 
   /** Deletes are followed by a tombstone so compacted change topics can drop the key. */

@@ -27,6 +27,8 @@ final class DebeziumProperties {
     p.setProperty("poll.interval.ms", Long.toString(c.pollInterval().toMillis()));
     // Heartbeats let the slot's confirmed LSN advance while the captured tables are idle.
     p.setProperty("heartbeat.interval.ms", Long.toString(c.heartbeatInterval().toMillis()));
+    // Only our own logical decoding messages (WatermarkTicker) come through, as <prefix>.message events.
+    p.setProperty("message.prefix.include.list", WatermarkTicker.PREFIX);
     // Exact decimal amounts as strings, instead of base64 bytes.
     p.setProperty("decimal.handling.mode", "string");
     p.setProperty("key.converter.schemas.enable", "false");

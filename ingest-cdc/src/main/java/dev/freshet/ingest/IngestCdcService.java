@@ -34,6 +34,7 @@ public final class IngestCdcService implements AutoCloseable {
   private final KafkaProducer<String, String> producer;
   private final DebeziumEngine<ChangeEvent<String, String>> engine;
   private final ExecutorService runner;
+  private final WatermarkTicker watermarks;
   private final OpsServer ops;
   private final AtomicReference<String> failure = new AtomicReference<>();
 
@@ -52,7 +53,7 @@ public final class IngestCdcService implements AutoCloseable {
     producer = new KafkaProducer<>(producerProps, new StringSerializer(), new StringSerializer());
     engine = DebeziumEngine.create(Json.class)
         .using(DebeziumProperties.of(config))
-        .notifying(new ChangeEventPublisher(producer, registry))
+        .notifying(new ChangeEventPublisher(producer, config.topicPrefix(), config.changeTopics(), registry))
         .using((success, message, error) -> {
           if (!success) {
             failure.set(message);
@@ -62,6 +63,7 @@ public final class IngestCdcService implements AutoCloseable {
         .build();
     runner = Executors.newSingleThreadExecutor(r -> new Thread(r, "freshet-cdc-engine"));
     runner.execute(engine);
+    watermarks = new WatermarkTicker(config);
     ops = OpsServer.start(config.opsHost(), config.opsPort(), registry, () -> failure.get() == null
         ? new OpsServer.Health(true, "streaming from slot " + config.slotName())
         : new OpsServer.Health(false, failure.get()));
@@ -85,6 +87,7 @@ public final class IngestCdcService implements AutoCloseable {
   /** Stops the engine first (it commits its offsets), then flushes and closes the producer. */
   @Override
   public void close() {
+    watermarks.close();
     try {
       engine.close();
     } catch (IOException e) {

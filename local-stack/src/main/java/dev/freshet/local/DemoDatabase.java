@@ -90,6 +90,20 @@ public final class DemoDatabase {
     }
   }
 
+  /**
+   * What an application reads right after its write to ask for features that include it: the WAL
+   * position in PostgreSQL's text form, passed as {@code min_lsn}.
+   */
+  public String consistencyToken() {
+    try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+      rs.next();
+      return rs.getString(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read WAL position", e);
+    }
+  }
+
   public DataSource dataSource() {
     return dataSource;
   }

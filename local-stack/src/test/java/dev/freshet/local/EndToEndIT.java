@@ -7,6 +7,7 @@ import dev.freshet.common.DeadLetter;
 import dev.freshet.common.Json;
 import dev.freshet.common.Settings;
 import dev.freshet.common.Topics;
+import dev.freshet.common.freshness.Lsn;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
@@ -104,6 +105,32 @@ class EndToEndIT {
     assertThat(r.body().path("vectors").get(1).path("features").path("last_viewed_category").asText()).isEqualTo("films");
     assertThat(r.body().path("not_found")).extracting(JsonNode::asText).containsExactly("nobody-1");
     assertBadField(http.post("/v1/features", "{\"user_ids\": []}"), "user_ids");
+  }
+
+  @Test
+  void aRequestCarryingTheWritersLsnSeesThatWriteAndNeverAnOlderVector() {
+    long user = 900_020;
+    db.upsertUser(user, "ha", "FR");
+    String token = null;
+    for (int i = 1; i <= 20; i++) {
+      db.insertEvent(user, "purchase", "item-" + i, "books", "eco", BigDecimal.ONE);
+      token = db.consistencyToken(); // no waiting in between: the request itself waits
+      HttpJson.Response r = http.get("/v1/users/" + user + "/features?min_lsn=" + token);
+      assertThat(r.status()).as(r.body().toString()).isEqualTo(200);
+      assertThat(r.body().path("features").path("purchases_lifetime").asInt()).as("purchases seen after write " + i).isEqualTo(i);
+      assertThat(r.body().path("watermark_lsn").asLong()).isGreaterThanOrEqualTo(Lsn.parse(token));
+    }
+    db.insertEvent(user, "purchase", "item-21", "books", "eco", BigDecimal.ONE);
+    HttpJson.Response batch = http.post("/v1/features", "{\"user_ids\": [" + user + "], \"min_lsn\": \"" + db.consistencyToken() + "\"}");
+    assertThat(batch.status()).isEqualTo(200);
+    assertThat(batch.body().path("vectors").get(0).path("features").path("purchases_lifetime").asInt()).isEqualTo(21);
+
+    HttpJson.Response notYet = http.get("/v1/users/" + user + "/features?min_lsn=FFFF/0");
+    assertThat(notYet.status()).isEqualTo(412);
+    assertThat(notYet.body().path("error").asText()).isEqualTo("not_fresh");
+    assertThat(notYet.body().path("message").asText()).contains("FFFF/0");
+    assertBadField(http.get("/v1/users/" + user + "/features?min_lsn=yesterday"), "min_lsn");
+    assertBadField(http.post("/v1/features", "{\"user_ids\": [1], \"min_lsn\": \"1/2/3\"}"), "min_lsn");
   }
 
   @Test

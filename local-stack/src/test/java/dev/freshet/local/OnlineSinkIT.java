@@ -52,12 +52,12 @@ class OnlineSinkIT {
     session.execute("CREATE TABLE " + keyspace + ".user_features (user_id text PRIMARY KEY, features text, event_time timestamp, "
         + "source_lsn bigint, source_commit_time timestamp, version bigint, computed_at timestamp)"); // as issue 2 made it
 
-    assertThat(FeatureStoreMigrations.apply(session, keyspace, FeatureStoreMigrations.replication(1, ""))).containsExactly(1, 2);
+    assertThat(FeatureStoreMigrations.apply(session, keyspace, FeatureStoreMigrations.replication(1, ""))).containsExactly(1, 2, 3);
     String schema = describe();
     assertThat(FeatureStoreMigrations.apply(session, keyspace, FeatureStoreMigrations.replication(1, ""))).isEmpty();
     assertThat(describe()).isEqualTo(schema);
-    assertThat(session.execute("SELECT count(*) FROM " + keyspace + ".schema_migrations").one().getLong(0)).isEqualTo(2);
-    assertThat(schema).contains("definition_version").contains("LeveledCompactionStrategy");
+    assertThat(session.execute("SELECT count(*) FROM " + keyspace + ".schema_migrations").one().getLong(0)).isEqualTo(3);
+    assertThat(schema).contains("definition_version").contains("LeveledCompactionStrategy").contains("freshness_watermarks");
   }
 
   @Test
@@ -114,8 +114,8 @@ class OnlineSinkIT {
 
   private String describe() {
     StringBuilder s = new StringBuilder();
-    session.execute("SELECT column_name, type FROM system_schema.columns WHERE keyspace_name = ? AND table_name = 'user_features'",
-        keyspace).forEach(r -> s.append(r.getString(0)).append(' ').append(r.getString(1)).append('\n'));
+    session.execute("SELECT table_name, column_name, type FROM system_schema.columns WHERE keyspace_name = ?", keyspace)
+        .forEach(r -> s.append(r.getString(0)).append('.').append(r.getString(1)).append(' ').append(r.getString(2)).append('\n'));
     session.execute("SELECT compaction, compression, caching, bloom_filter_fp_chance FROM system_schema.tables "
         + "WHERE keyspace_name = ? AND table_name = 'user_features'", keyspace).forEach(r -> s.append(r.getFormattedContents()));
     return s.toString();

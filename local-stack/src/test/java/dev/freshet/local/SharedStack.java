@@ -4,6 +4,7 @@ import dev.freshet.embedded.FreePorts;
 import dev.freshet.embedded.LocalServers;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -42,7 +43,9 @@ public final class SharedStack implements BeforeAllCallback {
     db.createSchema();
     Pipeline pipeline;
     try {
-      pipeline = Pipeline.start(Pipeline.settingsFor(servers, dir, FreePorts.pick()));
+      // A loaded 2-core CI box can take more than the default 1 s to make a write visible.
+      pipeline = Pipeline.start(Pipeline.settingsFor(servers, dir, FreePorts.pick())
+          .with(Map.of("features-api.freshness-wait", "5s")));
     } catch (RuntimeException e) {
       servers.close();
       throw e;

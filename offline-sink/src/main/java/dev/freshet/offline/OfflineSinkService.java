@@ -3,6 +3,7 @@ package dev.freshet.offline;
 import dev.freshet.common.ConsumerLoop;
 import dev.freshet.common.FeatureVector;
 import dev.freshet.common.Json;
+import dev.freshet.common.freshness.Watermark;
 import dev.freshet.common.OpsServer;
 import dev.freshet.common.ServiceMain;
 import dev.freshet.common.Settings;
@@ -82,8 +83,8 @@ public final class OfflineSinkService implements ConsumerLoop.Handler, AutoClose
   public void onPoll(Consumer<String, String> consumer, ConsumerRecords<String, String> records) {
     for (ConsumerRecord<String, String> r : records) {
       nextOffsets.put(r.partition(), r.offset() + 1);
-      if (r.value() == null) {
-        continue;
+      if (r.value() == null || Watermark.isMarker(r.headers())) {
+        continue; // freshness markers are for the online store
       }
       try {
         buffer.add(new FeatureLogTable.Row(Json.read(r.value(), FeatureVector.class), r.partition(), r.offset()));

@@ -51,7 +51,11 @@ public final class FeatureStoreMigrations {
                 + " AND compression = {'class': 'LZ4Compressor', 'chunk_length_in_kb': 4}"
                 + " AND caching = {'keys': 'ALL', 'rows_per_partition': 'ALL'}")),
         new Migration(2, "user_features.definition_version", List.of(
-            "ALTER TABLE " + table + " ADD definition_version int")));
+            "ALTER TABLE " + table + " ADD definition_version int")),
+        new Migration(3, "freshness_watermarks: per source and partition, the LSN applied up to", List.of(
+            "CREATE TABLE IF NOT EXISTS " + keyspace + "." + FeatureStoreSchema.WATERMARK_TABLE
+                + " (source text, partition int, partitions int, lsn bigint, updated_at timestamp,"
+                + " PRIMARY KEY (source, partition))")));
   }
 
   /**

@@ -5,6 +5,7 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.DriverTimeoutException;
 import com.datastax.oss.driver.api.core.connection.BusyConnectionException;
 import com.datastax.oss.driver.api.core.connection.ClosedConnectionException;
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.servererrors.OverloadedException;
 import com.datastax.oss.driver.api.core.servererrors.QueryExecutionException;
@@ -13,6 +14,7 @@ import dev.freshet.common.Schedulers;
 import dev.freshet.common.FeatureVector;
 import dev.freshet.common.Json;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -42,6 +44,7 @@ public final class FeatureStoreWriter implements AutoCloseable {
 
   private final CqlSession session;
   private final PreparedStatement upsert;
+  private final PreparedStatement upsertWatermark;
   private final int ttlSeconds;
   private final int maxInFlight;
   private final Semaphore inFlight;
@@ -52,6 +55,7 @@ public final class FeatureStoreWriter implements AutoCloseable {
   public FeatureStoreWriter(CqlSession session, String keyspace, Duration ttl, int maxInFlight) {
     this.session = session;
     this.upsert = session.prepare(FeatureStoreSchema.upsert(keyspace));
+    this.upsertWatermark = session.prepare(FeatureStoreSchema.upsertWatermark(keyspace));
     this.ttlSeconds = (int) ttl.toSeconds();
     this.maxInFlight = maxInFlight;
     this.inFlight = new Semaphore(maxInFlight);
@@ -59,22 +63,35 @@ public final class FeatureStoreWriter implements AutoCloseable {
 
   /** Completes when the vector is stored; blocks while {@code maxInFlight} writes are pending. */
   public CompletableFuture<Void> write(FeatureVector v) throws InterruptedException {
+    return submit("user " + v.userId(), upsert.bind(
+        v.userId(), Json.write(v.features()), v.eventTime(), v.sourceLsn(), v.sourceCommitTime(), v.version(),
+        v.computedAt(), v.definitionVersion(), v.version(), ttlSeconds));
+  }
+
+  /**
+   * Records that every source transaction of {@code source} before {@code lsn} is applied, as far
+   * as features-topic {@code partition} (of {@code partitions}) goes. Call it only once every
+   * vector read before the marker is stored.
+   */
+  public CompletableFuture<Void> writeWatermark(String source, int partition, int partitions, long lsn) throws InterruptedException {
+    return submit("the watermark of " + source + "/" + partition,
+        upsertWatermark.bind(source, partition, partitions, lsn, Instant.now(), lsn));
+  }
+
+  private CompletableFuture<Void> submit(String what, BoundStatement statement) throws InterruptedException {
     inFlight.acquire();
     CompletableFuture<Void> done = new CompletableFuture<>();
     done.whenComplete((ok, error) -> inFlight.release());
-    attempt(v, 0, done);
+    attempt(what, statement.setIdempotent(true), 0, done);
     return done;
   }
 
-  private void attempt(FeatureVector v, int failures, CompletableFuture<Void> done) {
+  private void attempt(String what, BoundStatement statement, int failures, CompletableFuture<Void> done) {
     if (closed) {
       done.completeExceptionally(new CancellationException("feature store writer closed"));
       return;
     }
-    session.executeAsync(upsert.bind(
-            v.userId(), Json.write(v.features()), v.eventTime(), v.sourceLsn(), v.sourceCommitTime(), v.version(),
-            v.computedAt(), v.definitionVersion(), v.version(), ttlSeconds)
-        .setIdempotent(true))
+    session.executeAsync(statement)
         .whenComplete((rs, error) -> {
           if (error == null) {
             done.complete(null);
@@ -83,10 +100,10 @@ public final class FeatureStoreWriter implements AutoCloseable {
             backoff += ThreadLocalRandom.current().nextLong(backoff / 4 + 1);
             retried.incrementAndGet();
             if (failures == 0 || failures % 10 == 0) {
-              LOG.warn("write of user {} failed ({}), retry {} in {} ms", v.userId(), cause(error), failures + 1, backoff);
+              LOG.warn("write of {} failed ({}), retry {} in {} ms", what, cause(error), failures + 1, backoff);
             }
             try {
-              retries.schedule(() -> attempt(v, failures + 1, done), backoff, TimeUnit.MILLISECONDS);
+              retries.schedule(() -> attempt(what, statement, failures + 1, done), backoff, TimeUnit.MILLISECONDS);
             } catch (RejectedExecutionException closing) {
               done.completeExceptionally(new CancellationException("feature store writer closed"));
             }

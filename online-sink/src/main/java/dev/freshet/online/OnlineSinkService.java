@@ -9,17 +9,25 @@ import dev.freshet.common.Json;
 import dev.freshet.common.OpsServer;
 import dev.freshet.common.ServiceMain;
 import dev.freshet.common.Settings;
+import dev.freshet.common.freshness.Watermark;
+import dev.freshet.common.freshness.WatermarkMerger;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.Properties;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -27,6 +35,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +46,10 @@ import org.slf4j.LoggerFactory;
  * the batch's writes succeeded (at least once; the writes are idempotent, so effectively once).
  * A record that is not a feature vector, or a vector the store rejects, goes to the dead-letter
  * topic with the reason and the sink goes on; an unavailable store is retried until it answers.
+ *
+ * <p>Watermark markers on a partition are merged over the feature engine's tasks; once the vectors
+ * read before a higher one are stored, it is recorded in {@code freshness_watermarks} for the
+ * partition (before the offsets move), which is what serving's {@code min_lsn} waits for.
  */
 public final class OnlineSinkService implements ConsumerLoop.Handler, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OnlineSinkService.class);
@@ -49,6 +62,9 @@ public final class OnlineSinkService implements ConsumerLoop.Handler, AutoClosea
   private final Counter written;
   private final Counter deadLettered;
   private final Timer batchTimer;
+  private final AtomicLong watermarkLsn = new AtomicLong(-1);
+  private final Map<Integer, WatermarkMerger> mergers = new HashMap<>();
+  private final Map<Integer, Watermark> applied = new HashMap<>(); // per partition, to record after the batch
   private final ConsumerLoop loop;
   private final OpsServer ops;
 
@@ -58,6 +74,7 @@ public final class OnlineSinkService implements ConsumerLoop.Handler, AutoClosea
     written = Counter.builder("freshet_online_sink_vectors_written").register(registry);
     deadLettered = Counter.builder("freshet_online_sink_dead_letters").register(registry);
     batchTimer = Timer.builder("freshet_online_sink_batch").publishPercentiles(0.5, 0.99).register(registry);
+    registry.gauge("freshet_online_sink_watermark_lsn", watermarkLsn);
     session = CqlSessions.open(config.cqlContactPoints(), config.cqlLocalDatacenter(), config.requestTimeout());
     FeatureStoreMigrations.apply(session, config.keyspace(),
         FeatureStoreMigrations.replication(config.replicationFactor(), config.replicationDatacenters()));
@@ -89,6 +106,10 @@ public final class OnlineSinkService implements ConsumerLoop.Handler, AutoClosea
     long start = System.nanoTime();
     List<CompletableFuture<?>> writes = new ArrayList<>(records.count());
     for (ConsumerRecord<String, String> r : records) {
+      if (Watermark.isMarker(r.headers())) {
+        offerWatermark(r).ifPresent(writes::add);
+        continue;
+      }
       if (r.value() == null) {
         continue;
       }
@@ -106,11 +127,49 @@ public final class OnlineSinkService implements ConsumerLoop.Handler, AutoClosea
           ? CompletableFuture.failedFuture(error) // stopping: leave the offset uncommitted
           : deadLetter(r, "the store rejected the vector: " + error.getMessage()).thenApply(sent -> null)));
     }
-    // Offsets move only after every write of the batch is acknowledged.
+    // Watermarks are recorded only after every write of the batch, offsets only after both.
     CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+    recordWatermarks(consumer);
     consumer.commitSync();
     written.increment(writes.size());
     batchTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+  }
+
+  /** Merges a marker; a dead letter (as a pending write) if it cannot be read. */
+  private Optional<CompletableFuture<?>> offerWatermark(ConsumerRecord<String, String> r) {
+    Watermark w;
+    try {
+      w = Json.read(r.value(), Watermark.class);
+      mergers.computeIfAbsent(r.partition(), p -> new WatermarkMerger(Set.of(Watermark.FEATURES_STREAM)))
+          .offer(w)
+          .ifPresent(lsn -> applied.put(r.partition(), new Watermark(w.source(), lsn, Watermark.FEATURES_STREAM, r.partition(), -1)));
+      return Optional.empty();
+    } catch (RuntimeException e) {
+      return Optional.of(deadLetter(r, "unreadable watermark marker: " + e.getMessage()));
+    }
+  }
+
+  private void recordWatermarks(Consumer<String, String> consumer) throws Exception {
+    if (applied.isEmpty()) {
+      return;
+    }
+    int partitions = consumer.partitionsFor(config.featuresTopic()).size();
+    List<CompletableFuture<?>> writes = new ArrayList<>();
+    for (Watermark w : applied.values()) {
+      writes.add(writer.writeWatermark(w.source(), w.sender(), partitions, w.lsn()));
+      watermarkLsn.set(w.lsn());
+    }
+    CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+    applied.clear();
+  }
+
+  /** A partition that moves to another sink instance starts over there; so do its markers. */
+  @Override
+  public void onRevoked(Collection<TopicPartition> partitions) {
+    partitions.forEach(tp -> {
+      mergers.remove(tp.partition());
+      applied.remove(tp.partition());
+    });
   }
 
   private CompletableFuture<?> deadLetter(ConsumerRecord<String, String> r, String reason) {

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -39,7 +40,7 @@ public final class FeatureStoreReader implements AutoCloseable {
   private static final TypeReference<Map<String, Object>> FEATURES = new TypeReference<>() {};
 
   /** The session and the statement prepared on it: present together or not at all. */
-  private record Connection(CqlSession session, PreparedStatement select) {}
+  private record Connection(CqlSession session, PreparedStatement select, PreparedStatement selectWatermarks) {}
 
   private final Supplier<CqlSession> connect;
   private final boolean ownsSession;
@@ -74,7 +75,8 @@ public final class FeatureStoreReader implements AutoCloseable {
     try {
       CqlSession session = pendingSession != null ? pendingSession : connect.get();
       pendingSession = session;
-      connection = new Connection(session, session.prepare(FeatureStoreSchema.selectByUser(keyspace)));
+      connection = new Connection(session, session.prepare(FeatureStoreSchema.selectByUser(keyspace)),
+          session.prepare(FeatureStoreSchema.selectWatermarks(keyspace)));
       pendingSession = null;
       LOG.info("feature store connected (keyspace {})", keyspace);
     } catch (DriverException | IllegalStateException e) {
@@ -111,6 +113,27 @@ public final class FeatureStoreReader implements AutoCloseable {
           }
           return vectorOf(userId, rs.one());
         });
+  }
+
+  /**
+   * The LSN below which every transaction of {@code source} is applied to the store: the minimum
+   * over the features topic's partitions, empty until every partition has recorded one.
+   */
+  public OptionalLong watermark(String source) {
+    Connection c = connected();
+    try {
+      long min = Long.MAX_VALUE;
+      int rows = 0;
+      int partitions = Integer.MAX_VALUE;
+      for (Row row : c.session().execute(c.selectWatermarks().bind(source))) {
+        rows++;
+        partitions = row.getInt("partitions");
+        min = Math.min(min, row.getLong("lsn"));
+      }
+      return rows > 0 && rows >= partitions ? OptionalLong.of(min) : OptionalLong.empty();
+    } catch (DriverException e) {
+      throw new FeatureStoreUnavailableException(e.getMessage(), e);
+    }
   }
 
   private Connection connected() {

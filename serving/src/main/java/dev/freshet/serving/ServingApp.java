@@ -39,6 +39,7 @@ public final class ServingApp {
   private final Generator generator;
   private final PrometheusMeterRegistry registry;
   private final BooleanSupplier storeReachable;
+  private final FreshnessGate freshness;
   private final Clock clock;
   private final Timer featuresTimer;
   private final Timer generateTimer;
@@ -51,6 +52,7 @@ public final class ServingApp {
     this.generator = generator;
     this.registry = registry;
     this.storeReachable = storeReachable;
+    this.freshness = new FreshnessGate(store, config.watermarkSource(), config.freshnessWait());
     this.clock = clock;
     this.featuresTimer = Timer.builder("freshet_serving_features_seconds").publishPercentiles(0.5, 0.99).register(registry);
     this.generateTimer = Timer.builder("freshet_serving_generate_seconds").publishPercentiles(0.5, 0.99).register(registry);
@@ -85,11 +87,17 @@ public final class ServingApp {
     });
   }
 
-  private void getFeatures(Context ctx) {
+  private void getFeatures(Context ctx) throws InterruptedException {
     Timer.Sample sample = Timer.start(registry);
     try {
       String userId = UserIds.validate(ctx.pathParam("userId"), "userId");
-      ctx.json(vectorBody(store.read(userId).orElseThrow(() -> notFound(userId))));
+      Long minLsn = FreshnessGate.parse(ctx.queryParam("min_lsn"), "min_lsn");
+      Long watermark = minLsn == null ? null : freshness.await(minLsn);
+      Map<String, Object> body = vectorBody(store.read(userId).orElseThrow(() -> notFound(userId)));
+      if (watermark != null) {
+        body.put("watermark_lsn", watermark);
+      }
+      ctx.json(body);
     } finally {
       sample.stop(featuresTimer);
     }
@@ -100,6 +108,7 @@ public final class ServingApp {
     Timer.Sample sample = Timer.start(registry);
     try {
       FeaturesRequest req = FeaturesRequest.parse(ctx.body(), config.batchMaxIds());
+      Long watermark = req.minLsn() == null ? null : freshness.await(req.minLsn());
       List<CompletableFuture<Optional<FeatureVector>>> reads = req.userIds().stream().map(store::readAsync).toList();
       try {
         CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
@@ -119,7 +128,13 @@ public final class ServingApp {
           notFound.add(req.userIds().get(i));
         }
       }
-      ctx.json(Map.of("vectors", vectors, "not_found", notFound));
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("vectors", vectors);
+      body.put("not_found", notFound);
+      if (watermark != null) {
+        body.put("watermark_lsn", watermark);
+      }
+      ctx.json(body);
     } finally {
       sample.stop(batchTimer);
     }

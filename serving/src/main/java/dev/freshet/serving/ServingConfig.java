@@ -2,6 +2,7 @@ package dev.freshet.serving;
 
 import dev.freshet.common.FeatureStoreSchema;
 import dev.freshet.common.Settings;
+import dev.freshet.common.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -18,7 +19,9 @@ public record ServingConfig(
     int maxTokensLimit,
     int defaultMaxTokens,
     int promptMaxChars,
-    int batchMaxIds) {
+    int batchMaxIds,
+    Duration freshnessWait,
+    String watermarkSource) {
 
   public static ServingConfig from(Settings s) {
     String modelDir = s.string("generator.model-dir", "");
@@ -34,6 +37,8 @@ public record ServingConfig(
         s.integer("generator.max-tokens-limit", 128),
         s.integer("generator.default-max-tokens", 64),
         s.integer("generate.prompt-max-chars", 2000),
-        s.integer("features-api.batch-max-ids", 100));
+        s.integer("features-api.batch-max-ids", 100),
+        s.duration("features-api.freshness-wait", Duration.ofSeconds(1)),
+        s.string("features-api.watermark-source", Topics.CHANGE_TOPIC_PREFIX));
   }
 }
