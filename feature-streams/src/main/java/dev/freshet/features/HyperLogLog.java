@@ -1,6 +1,8 @@
 package dev.freshet.features;
 
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * A HyperLogLog distinct-count sketch with 2^14 one-byte registers (16 KiB): standard error
@@ -8,16 +10,37 @@ import java.nio.charset.StandardCharsets;
  * {@link dev.freshet.common.definitions.Aggregation#APPROXIMATE_RELATIVE_ERROR}); small counts use
  * linear counting and are near exact. Add-only: it cannot forget a value, which is why approximate distinct counts are
  * only allowed over windows (recomputed from the rows in the window) and never over lifetime.
+ *
+ * <p>It starts sparse: the 64-bit hashes themselves, counted exactly, until there are more than
+ * {@link #SPARSE_LIMIT}; only then the registers are allocated. A user's window rarely holds that
+ * many distinct values, and allocating and scanning 16 KiB for every recomputed vector was 13% of
+ * the feature engine's time.
  */
 final class HyperLogLog {
   static final int PRECISION = 14;
   private static final int M = 1 << PRECISION;
   private static final double ALPHA = 0.7213 / (1 + 1.079 / M);
 
-  private final byte[] registers = new byte[M];
+  static final int SPARSE_LIMIT = 1024;
+
+  private Set<Long> sparse = new HashSet<>();
+  private byte[] registers;
 
   void add(String value) {
     long h = hash(value);
+    if (registers == null) {
+      sparse.add(h);
+      if (sparse.size() > SPARSE_LIMIT) {
+        registers = new byte[M];
+        sparse.forEach(this::addHash);
+        sparse = null;
+      }
+      return;
+    }
+    addHash(h);
+  }
+
+  private void addHash(long h) {
     int index = (int) (h >>> (64 - PRECISION));
     int rank = Long.numberOfLeadingZeros((h << PRECISION) | (1L << (PRECISION - 1))) + 1;
     if (rank > registers[index]) {
@@ -26,6 +49,9 @@ final class HyperLogLog {
   }
 
   long estimate() {
+    if (registers == null) {
+      return sparse.size();
+    }
     double sum = 0;
     int zeros = 0;
     for (byte r : registers) {

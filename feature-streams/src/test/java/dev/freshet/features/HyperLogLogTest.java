@@ -9,7 +9,7 @@ class HyperLogLogTest {
 
   @Test
   void estimatesAreWithinTheDeclaredErrorAcrossMagnitudes() {
-    for (int n : new int[] {1, 10, 1_000, 20_000, 200_000}) {
+    for (int n : new int[] {1, 10, 1_000, HyperLogLog.SPARSE_LIMIT + 1, 20_000, 200_000}) { // sparse and dense
       HyperLogLog sketch = new HyperLogLog();
       for (int i = 0; i < n; i++) {
         sketch.add("item-" + i);

@@ -11,10 +11,6 @@ import dev.freshet.embedded.LocalServers;
 import dev.freshet.online.FeatureStoreWriter;
 import dev.freshet.serving.FeatureStoreReader;
 import java.math.BigDecimal;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -26,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -45,8 +40,8 @@ import org.HdrHistogram.SynchronizedHistogram;
  * <ol>
  *   <li>loads {@code --users} vectors into the CQL store (directly, through online-sink's writer);
  *   <li>store-only point reads at {@code --read-rate} per second, open loop;
- *   <li>HTTP {@code GET /v1/users/{id}/features} at {@code --http-rate} per second, open loop, at
- *       most {@code --concurrency} in flight;
+ *   <li>HTTP {@code GET /v1/users/{id}/features} at {@code --http-rate} per second, open loop, on
+ *       {@code --concurrency} keep-alive connections;
  *   <li>source-commit → visible-in-the-API freshness of probe changes while writer threads commit
  *       {@code --change-rate} event inserts per second to PostgreSQL for random users.
  * </ol>
@@ -55,7 +50,7 @@ import org.HdrHistogram.SynchronizedHistogram;
  * counts for every request it delays (no coordinated omission). Run by {@code bin/bench-online}.
  */
 public final class OnlineBench {
-  private static final int WARMUP_SECONDS = 5;
+  private static final int WARMUP_SECONDS = 10;
   /** Users in the source database that the change writers write events for. */
   private static final int SOURCE_USERS = 10_000;
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
@@ -96,24 +91,26 @@ public final class OnlineBench {
         report.append(String.format("waited %.1f s for the machine to settle (below one busy core)%n", settle()));
 
         FeatureStoreReader reader = new FeatureStoreReader(session, FeatureStoreSchema.DEFAULT_KEYSPACE);
-        Supplier<CompletableFuture<?>> storeRead = () -> reader.readAsync(benchUser(users));
+        Supplier<Request> storeRead = () -> () -> reader.read(benchUser(users)).orElseThrow();
         openLoop(readRate, WARMUP_SECONDS, concurrency, storeRead);
+        long[] cpu = cpuTicks();
         Histogram store = openLoop(readRate, seconds, concurrency, storeRead);
-        report.append(line("store point read (CQL, prepared, async)", readRate, concurrency, seconds, store));
+        report.append(line("store point read (CQL, prepared)", readRate, concurrency, seconds, store, busyCoresSince(cpu)));
 
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        String base = pipeline.servingUrl() + "/v1/users/";
-        Supplier<CompletableFuture<?>> httpGet = () -> client.sendAsync(
-            HttpRequest.newBuilder(URI.create(base + benchUser(users) + "/features")).GET().build(),
-            HttpResponse.BodyHandlers.ofString()).thenApply(r -> {
-              if (r.statusCode() != 200) {
-                throw new IllegalStateException("HTTP " + r.statusCode() + ": " + r.body());
-              }
-              return r;
-            });
+        String servingUrl = pipeline.servingUrl();
+        Supplier<Request> httpGet = () -> {
+          KeepAliveGet connection = new KeepAliveGet(servingUrl); // one per worker, closed with the JVM
+          return () -> {
+            int status = connection.get("/v1/users/" + benchUser(users) + "/features");
+            if (status != 200) {
+              throw new IllegalStateException("HTTP " + status);
+            }
+          };
+        };
         openLoop(httpRate, WARMUP_SECONDS, concurrency, httpGet);
+        cpu = cpuTicks();
         Histogram http = openLoop(httpRate, seconds, concurrency, httpGet);
-        report.append(line("HTTP GET /v1/users/{id}/features", httpRate, concurrency, seconds, http));
+        report.append(line("HTTP GET /v1/users/{id}/features", httpRate, concurrency, seconds, http, busyCoresSince(cpu)));
 
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers.kafka.bootstrapServers()))) {
           report.append(freshnessUnderLoad(db, servers.postgres.dataSource(), new HttpJson(pipeline.servingUrl()), admin,
@@ -135,14 +132,19 @@ public final class OnlineBench {
     long[] before = cpuTicks();
     while (System.nanoTime() - start < TimeUnit.SECONDS.toNanos(120)) {
       Thread.sleep(1_000);
-      long[] now = cpuTicks();
-      double busy = (double) (now[0] - before[0]) / (now[1] - before[1]) * Runtime.getRuntime().availableProcessors();
-      before = now;
+      double busy = busyCoresSince(before);
+      before = cpuTicks();
       if (busy < 1.0) {
         break;
       }
     }
     return (System.nanoTime() - start) / 1e9;
+  }
+
+  /** Cores busy on average since {@code before} (from {@link #cpuTicks}). */
+  private static double busyCoresSince(long[] before) throws java.io.IOException {
+    long[] now = cpuTicks();
+    return (double) (now[0] - before[0]) / (now[1] - before[1]) * Runtime.getRuntime().availableProcessors();
   }
 
   /** Busy and total jiffies of all CPUs, from /proc/stat. */
@@ -183,49 +185,58 @@ public final class OnlineBench {
     }
   }
 
+  /** One request of a benchmark, run on a worker thread; throws if it failed. */
+  interface Request {
+    void run() throws Exception;
+  }
+
   /**
-   * Issues {@code op} at {@code rate} per second for {@code seconds}; each latency runs from the
-   * request's intended start, so waiting for a free slot (beyond {@code maxInFlight}) counts too.
+   * Open-loop load, wrk2-style: request {@code i} is due at {@code start + i / rate}; {@code workers}
+   * threads each take the next due request, wait until it is due, run it and record the latency
+   * from its due time, so time spent waiting for a free worker (a stall) counts too.
    */
-  static Histogram openLoop(double rate, int seconds, int maxInFlight, Supplier<CompletableFuture<?>> op) throws InterruptedException {
+  static Histogram openLoop(double rate, int seconds, int workers, Supplier<Request> perWorker) throws InterruptedException {
     Histogram latencyMicros = new SynchronizedHistogram(TimeUnit.SECONDS.toMicros(60), 3);
-    Semaphore inFlight = new Semaphore(maxInFlight);
+    AtomicLong next = new AtomicLong();
     AtomicLong errors = new AtomicLong();
     long count = (long) (rate * seconds);
     double intervalNanos = 1e9 / rate;
-    long start = System.nanoTime();
-    for (long i = 0; i < count; i++) {
-      long intended = start + (long) (i * intervalNanos);
-      long wait = intended - System.nanoTime();
-      if (wait > 0) {
-        LockSupport.parkNanos(wait);
-      }
-      inFlight.acquire();
-      CompletableFuture<?> f;
-      try {
-        f = op.get();
-      } catch (RuntimeException e) {
-        f = CompletableFuture.failedFuture(e);
-      }
-      f.whenComplete((r, e) -> {
-        latencyMicros.recordValue(Math.max(1, (System.nanoTime() - intended) / 1000));
-        if (e != null && errors.incrementAndGet() == 1) {
-          System.err.println("first error: " + e);
+    long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
+    List<Thread> threads = new ArrayList<>();
+    for (int w = 0; w < workers; w++) {
+      Thread t = new Thread(() -> {
+        Request request = perWorker.get();
+        for (long i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+          long due = start + (long) (i * intervalNanos);
+          for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
+            LockSupport.parkNanos(wait);
+          }
+          try {
+            request.run();
+          } catch (Exception e) {
+            if (errors.incrementAndGet() == 1) {
+              System.err.println("first error: " + e);
+            }
+          }
+          latencyMicros.recordValue(Math.max(1, (System.nanoTime() - due) / 1000));
         }
-        inFlight.release();
-      });
+      }, "bench-worker-" + w);
+      t.start();
+      threads.add(t);
     }
-    inFlight.acquire(maxInFlight);
+    for (Thread t : threads) {
+      t.join();
+    }
     if (errors.get() > 0) {
       System.err.printf("%d of %d requests failed%n", errors.get(), count);
     }
     return latencyMicros;
   }
 
-  private static String line(String what, double rate, int concurrency, int seconds, Histogram h) {
-    return String.format("%s at %.0f/s (open loop, <= %d in flight, %d s, %d requests):%n"
+  private static String line(String what, double rate, int concurrency, int seconds, Histogram h, double busyCores) {
+    return String.format("%s at %.0f/s (open loop, %d workers, %d s, %d requests; machine %.1f cores busy):%n"
             + "  p50 %.3f ms   p99 %.3f ms   p99.9 %.3f ms   max %.3f ms%n",
-        what, rate, concurrency, seconds, h.getTotalCount(),
+        what, rate, concurrency, seconds, h.getTotalCount(), busyCores,
         h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
         h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0);
   }
