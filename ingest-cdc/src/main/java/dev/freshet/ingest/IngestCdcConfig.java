@@ -43,7 +43,7 @@ public record IngestCdcConfig(
         s.duration("cdc.poll-interval", Duration.ofMillis(10)),
         s.duration("cdc.heartbeat-interval", Duration.ofSeconds(10)),
         s.duration("cdc.watermark-interval", Duration.ofMillis(20)),
-        s.duration("cdc.watermark-idle-interval", Duration.ofMillis(250)),
+        s.duration("cdc.watermark-idle-interval", Duration.ofSeconds(1)),
         s.requireString("kafka.bootstrap-servers"),
         s.string("cdc.topic-prefix", Topics.CHANGE_TOPIC_PREFIX),
         s.string("cdc.offsets-topic", Topics.CDC_OFFSETS),

@@ -4,6 +4,7 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.DriverException;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.driver.api.core.metadata.NodeState;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.freshet.common.CqlSessions;
@@ -50,8 +51,9 @@ public final class FeatureStoreReader implements AutoCloseable {
   private volatile CqlSession pendingSession;
   private volatile String lastError = "not connected yet";
 
-  public FeatureStoreReader(String contactPoints, String localDatacenter, Duration requestTimeout, String keyspace, Duration retryEvery) {
-    this(() -> CqlSessions.open(contactPoints, localDatacenter, requestTimeout), true, keyspace, retryEvery);
+  public FeatureStoreReader(String contactPoints, String localDatacenter, Duration requestTimeout, Duration speculativeDelay,
+      String keyspace, Duration retryEvery) {
+    this(() -> CqlSessions.open(contactPoints, localDatacenter, requestTimeout, speculativeDelay), true, keyspace, retryEvery);
   }
 
   /** Reads through a session the caller owns and closes (tests, tools). */
@@ -75,8 +77,10 @@ public final class FeatureStoreReader implements AutoCloseable {
     try {
       CqlSession session = pendingSession != null ? pendingSession : connect.get();
       pendingSession = session;
-      connection = new Connection(session, session.prepare(FeatureStoreSchema.selectByUser(keyspace)),
-          session.prepare(FeatureStoreSchema.selectWatermarks(keyspace)));
+      // Reads are idempotent: the driver may retry them and speculate on them.
+      connection = new Connection(session,
+          session.prepare(SimpleStatement.newInstance(FeatureStoreSchema.selectByUser(keyspace)).setIdempotent(true)),
+          session.prepare(SimpleStatement.newInstance(FeatureStoreSchema.selectWatermarks(keyspace)).setIdempotent(true)));
       pendingSession = null;
       LOG.info("feature store connected (keyspace {})", keyspace);
     } catch (DriverException | IllegalStateException e) {

@@ -14,6 +14,7 @@ public record ServingConfig(
     String cqlLocalDatacenter,
     String keyspace,
     Duration featureReadTimeout,
+    Duration speculativeDelay,
     Path modelDir,
     Path scratchDir,
     int maxTokensLimit,
@@ -32,13 +33,14 @@ public record ServingConfig(
         s.string("cql.local-datacenter", "datacenter1"),
         s.string("cql.keyspace", FeatureStoreSchema.DEFAULT_KEYSPACE),
         s.duration("cql.request-timeout", Duration.ofMillis(500)),
+        s.duration("cql.speculative-delay", Duration.ofMillis(10)),
         modelDir.isEmpty() ? null : Path.of(modelDir),
         Path.of(s.string("generator.scratch-dir", System.getProperty("java.io.tmpdir") + "/freshet-model")),
         s.integer("generator.max-tokens-limit", 128),
         s.integer("generator.default-max-tokens", 64),
         s.integer("generate.prompt-max-chars", 2000),
         s.integer("features-api.batch-max-ids", 100),
-        s.duration("features-api.freshness-wait", Duration.ofSeconds(1)),
+        s.duration("features-api.freshness-wait", Duration.ofSeconds(2)),
         s.string("features-api.watermark-source", Topics.CHANGE_TOPIC_PREFIX));
   }
 }

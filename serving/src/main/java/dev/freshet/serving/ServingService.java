@@ -26,7 +26,7 @@ public final class ServingService implements AutoCloseable {
   private ServingService(ServingConfig config) {
     generator = config.modelDir() == null ? GruGenerator.loadBundled(config.scratchDir()) : GruGenerator.load(config.modelDir());
     store = new FeatureStoreReader(config.cqlContactPoints(), config.cqlLocalDatacenter(), config.featureReadTimeout(),
-        config.keyspace(), Duration.ofSeconds(2));
+        config.speculativeDelay(), config.keyspace(), Duration.ofSeconds(2));
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ServingApp app = new ServingApp(config, store, generator, registry, store::reachable, Clock.systemUTC());
     http = app.create().start();
