@@ -118,9 +118,9 @@ final class Accumulator {
   /** Orders rows by (event time, primary key), as text that sorts the same way. */
   private String sortKey(SourceRow row) {
     Instant t = row.eventTime();
-    String time = String.format("%020d", t.getEpochSecond() * 1_000_000_000L + t.getNano() + 4_000_000_000_000_000_000L);
+    String time = SortableText.zeroPadded(t.getEpochSecond() * 1_000_000_000L + t.getNano() + 4_000_000_000_000_000_000L, 20);
     String pk = source.columns().get(source.primaryKey()) == ColumnType.LONG
-        ? String.format("%20s", Long.toUnsignedString(Long.parseLong(row.pk()) ^ Long.MIN_VALUE)).replace(' ', '0')
+        ? SortableText.zeroPaddedUnsigned(Long.parseLong(row.pk()) ^ Long.MIN_VALUE)
         : row.pk();
     return time + "|" + pk;
   }

@@ -130,7 +130,7 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
   /** Recomputes every entity whose next expiry is due and publishes those whose values changed. */
   private void expireDue(long nowMs) {
     List<KeyValue<String, String>> due = new ArrayList<>();
-    try (KeyValueIterator<String, String> it = expiries.range(indexKey(0, ""), String.format("%015d", nowMs) + "\u0001")) {
+    try (KeyValueIterator<String, String> it = expiries.range(indexKey(0, ""), SortableText.zeroPadded(nowMs, 15) + "\u0001")) {
       while (it.hasNext() && due.size() < MAX_EXPIRIES_PER_TICK) {
         due.add(it.next());
       }
@@ -234,7 +234,7 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
   }
 
   private static String indexKey(long ms, String entity) {
-    return String.format("%015d", ms) + "\u0000" + entity;
+    return SortableText.zeroPadded(ms, 15) + "\u0000" + entity;
   }
 
   private static long ceilMillis(Instant t) {
