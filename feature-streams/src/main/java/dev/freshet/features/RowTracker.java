@@ -2,8 +2,8 @@ package dev.freshet.features;
 
 import dev.freshet.common.DeadLetter;
 import dev.freshet.common.Json;
-import dev.freshet.common.freshness.Watermark;
 import dev.freshet.common.definitions.SourceDefinition;
+import dev.freshet.common.freshness.Watermark;
 import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.time.Instant;

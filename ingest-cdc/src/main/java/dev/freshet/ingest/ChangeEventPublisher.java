@@ -49,12 +49,25 @@ final class ChangeEventPublisher implements DebeziumEngine.ChangeConsumer<Change
   public void handleBatch(List<ChangeEvent<String, String>> batch, DebeziumEngine.RecordCommitter<ChangeEvent<String, String>> committer)
       throws InterruptedException {
     List<List<Future<RecordMetadata>>> acks = new ArrayList<>(batch.size());
+    int acknowledged = 0;
     for (ChangeEvent<String, String> event : batch) {
-      acks.add(messageTopic.equals(event.destination())
-          ? sendMarkers(event)
-          : List.of(producer.send(new ProducerRecord<>(event.destination(), event.key(), event.value()))));
+      if (messageTopic.equals(event.destination())) {
+        // A marker vouches for every change before it: those must be in Kafka before it is sent.
+        acknowledged = awaitAcks(batch, acks, acknowledged, committer);
+        acks.add(sendMarkers(event));
+      } else {
+        acks.add(List.of(producer.send(new ProducerRecord<>(event.destination(), event.key(), event.value()))));
+      }
     }
-    for (int i = 0; i < batch.size(); i++) {
+    awaitAcks(batch, acks, acknowledged, committer);
+    committer.markBatchFinished();
+    published.increment(batch.size());
+  }
+
+  /** Waits for Kafka's acknowledgement of the records sent so far, marking each processed; returns how many are. */
+  private int awaitAcks(List<ChangeEvent<String, String>> batch, List<List<Future<RecordMetadata>>> acks, int from,
+      DebeziumEngine.RecordCommitter<ChangeEvent<String, String>> committer) throws InterruptedException {
+    for (int i = from; i < acks.size(); i++) {
       try {
         for (Future<RecordMetadata> ack : acks.get(i)) {
           ack.get();
@@ -64,8 +77,7 @@ final class ChangeEventPublisher implements DebeziumEngine.ChangeConsumer<Change
       }
       committer.markProcessed(batch.get(i));
     }
-    committer.markBatchFinished();
-    published.increment(batch.size());
+    return acks.size();
   }
 
   /** Our own watermark message (Debezium filters other prefixes out) → one marker per change topic partition. */

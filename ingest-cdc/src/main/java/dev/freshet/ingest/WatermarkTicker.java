@@ -32,8 +32,8 @@ final class WatermarkTicker implements AutoCloseable {
   private final String user;
   private final String password;
   private final ScheduledExecutorService timer = Schedulers.daemon("freshet-cdc-watermark");
-  private Connection connection;
   private final long idleNanos;
+  private Connection connection;
   private long markedUpTo = -1;
   private long lastMessage;
   private int failures;
@@ -60,7 +60,7 @@ final class WatermarkTicker implements AutoCloseable {
         }
       }
       failures = 0;
-    } catch (SQLException e) {
+    } catch (SQLException | RuntimeException e) { // a scheduled task that throws is never run again
       if (failures++ % 100 == 0) {
         LOG.warn("cannot write a watermark message to {} ({} times in a row): {}", url, failures, e.getMessage());
       }

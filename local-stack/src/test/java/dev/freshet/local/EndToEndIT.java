@@ -125,6 +125,14 @@ class EndToEndIT {
     assertThat(batch.status()).isEqualTo(200);
     assertThat(batch.body().path("vectors").get(0).path("features").path("purchases_lifetime").asInt()).isEqualTo(21);
 
+    long lastLsn = batch.body().path("vectors").get(0).path("source_lsn").asLong();
+    db.insertEvent(user, "purchase", "item-22", "books", "eco", BigDecimal.ONE);
+    HttpJson.Response generated = http.post("/v1/generate", "{\"user_id\": " + user + ", \"prompt\": \"recommend\", "
+        + "\"max_tokens\": 8, \"min_lsn\": \"" + db.consistencyToken() + "\"}");
+    assertThat(generated.status()).isEqualTo(200);
+    assertThat(generated.body().path("features").path("source_lsn").asLong()).as("the 22nd purchase is in the prompt's features")
+        .isGreaterThan(lastLsn);
+
     HttpJson.Response notYet = http.get("/v1/users/" + user + "/features?min_lsn=FFFF/0");
     assertThat(notYet.status()).isEqualTo(412);
     assertThat(notYet.body().path("error").asText()).isEqualTo("not_fresh");

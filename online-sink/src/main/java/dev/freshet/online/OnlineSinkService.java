@@ -22,8 +22,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -64,7 +64,10 @@ public final class OnlineSinkService implements ConsumerLoop.Handler, AutoClosea
   private final Timer batchTimer;
   private final AtomicLong watermarkLsn = new AtomicLong(-1);
   private final Map<Integer, WatermarkMerger> mergers = new HashMap<>();
-  private final Map<Integer, Watermark> applied = new HashMap<>(); // per partition, to record after the batch
+  /** A partition's merged watermark, recorded once the batch's writes are stored. */
+  private record Applied(String source, int partition, long lsn) {}
+
+  private final Map<Integer, Applied> applied = new HashMap<>();
   private final ConsumerLoop loop;
   private final OpsServer ops;
 
@@ -142,7 +145,7 @@ public final class OnlineSinkService implements ConsumerLoop.Handler, AutoClosea
       w = Json.read(r.value(), Watermark.class);
       mergers.computeIfAbsent(r.partition(), p -> new WatermarkMerger(Set.of(Watermark.FEATURES_STREAM)))
           .offer(w)
-          .ifPresent(lsn -> applied.put(r.partition(), new Watermark(w.source(), lsn, Watermark.FEATURES_STREAM, r.partition(), -1)));
+          .ifPresent(lsn -> applied.put(r.partition(), new Applied(w.source(), r.partition(), lsn)));
       return Optional.empty();
     } catch (RuntimeException e) {
       return Optional.of(deadLetter(r, "unreadable watermark marker: " + e.getMessage()));
@@ -155,9 +158,9 @@ public final class OnlineSinkService implements ConsumerLoop.Handler, AutoClosea
     }
     int partitions = consumer.partitionsFor(config.featuresTopic()).size();
     List<CompletableFuture<?>> writes = new ArrayList<>();
-    for (Watermark w : applied.values()) {
-      writes.add(writer.writeWatermark(w.source(), w.sender(), partitions, w.lsn()));
-      watermarkLsn.set(w.lsn());
+    for (Applied a : applied.values()) {
+      writes.add(writer.writeWatermark(a.source(), a.partition(), partitions, a.lsn()));
+      watermarkLsn.set(a.lsn());
     }
     CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
     applied.clear();

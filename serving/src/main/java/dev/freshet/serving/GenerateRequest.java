@@ -2,8 +2,8 @@ package dev.freshet.serving;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-/** A validated {@code POST /v1/generate} body. */
-record GenerateRequest(String userId, String prompt, int maxTokens) {
+/** A validated {@code POST /v1/generate} body; {@code minLsn} null when not asked for. */
+record GenerateRequest(String userId, String prompt, int maxTokens, Long minLsn) {
 
   static GenerateRequest parse(String body, ServingConfig limits) {
     JsonNode root = JsonBodies.object(body);
@@ -23,6 +23,7 @@ record GenerateRequest(String userId, String prompt, int maxTokens) {
       }
       maxTokens = mt.asInt();
     }
-    return new GenerateRequest(userId, prompt.asText(), maxTokens);
+    return new GenerateRequest(userId, prompt.asText(), maxTokens,
+        FreshnessGate.parse(JsonBodies.textOrNumber(root.path("min_lsn")), "min_lsn"));
   }
 }

@@ -1,11 +1,11 @@
 package dev.freshet.serving;
 
+import dev.freshet.common.FeatureVector;
+import dev.freshet.common.Json;
 import dev.freshet.serving.FeatureStoreReader.FeatureStoreUnavailableException;
 import dev.freshet.serving.generator.Generator;
 import dev.freshet.serving.generator.Profile;
 import dev.freshet.serving.generator.PromptBuilder;
-import dev.freshet.common.FeatureVector;
-import dev.freshet.common.Json;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.json.JavalinJackson;
@@ -155,7 +155,7 @@ public final class ServingApp {
     return body;
   }
 
-  private void generate(Context ctx) {
+  private void generate(Context ctx) throws InterruptedException {
     Timer.Sample sample = Timer.start(registry);
     long started = System.nanoTime();
     try {
@@ -164,6 +164,9 @@ public final class ServingApp {
       Optional<FeatureVector> features;
       String reason = null;
       try {
+        if (req.minLsn() != null) {
+          freshness.await(req.minLsn()); // 412 if the store does not get there in time
+        }
         features = store.read(req.userId());
         if (features.isEmpty()) {
           throw notFound(req.userId());

@@ -46,4 +46,12 @@ class GenerateRequestTest {
           assertThat(f.body().field()).isEqualTo(field);
         });
   }
+
+  @Test
+  void minLsnIsOptionalAndValidated() {
+    assertThat(GenerateRequest.parse("{\"user_id\": 1, \"prompt\": \"p\"}", limits).minLsn()).isNull();
+    assertThat(GenerateRequest.parse("{\"user_id\": 1, \"prompt\": \"p\", \"min_lsn\": \"0/10\"}", limits).minLsn()).isEqualTo(16L);
+    assertThatThrownBy(() -> GenerateRequest.parse("{\"user_id\": 1, \"prompt\": \"p\", \"min_lsn\": \"soon\"}", limits))
+        .isInstanceOfSatisfying(ApiError.Failure.class, f -> assertThat(f.body().field()).isEqualTo("min_lsn"));
+  }
 }
