@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -59,6 +60,11 @@ public final class ServingApp {
     this.batchTimer = Timer.builder("freshet_serving_batch_features_seconds").publishPercentiles(0.5, 0.99).register(registry);
   }
 
+  /** Stops the freshness gate's poller; requests still waiting are cancelled. */
+  public void close() {
+    freshness.close();
+  }
+
   public Javalin create() {
     return Javalin.create(cfg -> {
       cfg.startup.showJavalinBanner = false;
@@ -87,57 +93,90 @@ public final class ServingApp {
     });
   }
 
-  private void getFeatures(Context ctx) throws InterruptedException {
+  /**
+   * Without {@code min_lsn} the store is read on the request thread; with it, the request waits
+   * for the watermark without a thread ({@link FreshnessGate}) and answers from the read's callback.
+   */
+  private void getFeatures(Context ctx) {
+    String userId = UserIds.validate(ctx.pathParam("userId"), "userId");
+    Long minLsn = FreshnessGate.parse(ctx.queryParam("min_lsn"), "min_lsn");
     Timer.Sample sample = Timer.start(registry);
-    try {
-      String userId = UserIds.validate(ctx.pathParam("userId"), "userId");
-      Long minLsn = FreshnessGate.parse(ctx.queryParam("min_lsn"), "min_lsn");
-      Long watermark = minLsn == null ? null : freshness.await(minLsn);
-      Map<String, Object> body = vectorBody(store.read(userId).orElseThrow(() -> notFound(userId)));
-      if (watermark != null) {
-        body.put("watermark_lsn", watermark);
+    if (minLsn == null) {
+      try {
+        ctx.json(featuresBody(userId, store.read(userId), null));
+      } finally {
+        sample.stop(featuresTimer);
       }
-      ctx.json(body);
-    } finally {
-      sample.stop(featuresTimer);
+      return;
     }
+    ctx.future(() -> freshness.await(minLsn)
+        .thenCompose(watermark -> store.readAsync(userId).thenApply(v -> featuresBody(userId, v, watermark)))
+        .thenAccept(ctx::json)
+        .whenComplete((ok, error) -> sample.stop(featuresTimer)));
+  }
+
+  private Map<String, Object> featuresBody(String userId, Optional<FeatureVector> vector, Long watermark) {
+    Map<String, Object> body = vectorBody(vector.orElseThrow(() -> notFound(userId)));
+    if (watermark != null) {
+      body.put("watermark_lsn", watermark);
+    }
+    return body;
   }
 
   /** Many users in one request, read concurrently; one deadline for all of them. */
   private void batchFeatures(Context ctx) throws InterruptedException {
+    FeaturesRequest req = FeaturesRequest.parse(ctx.body(), config.batchMaxIds());
     Timer.Sample sample = Timer.start(registry);
-    try {
-      FeaturesRequest req = FeaturesRequest.parse(ctx.body(), config.batchMaxIds());
-      Long watermark = req.minLsn() == null ? null : freshness.await(req.minLsn());
-      List<CompletableFuture<Optional<FeatureVector>>> reads = req.userIds().stream().map(store::readAsync).toList();
+    if (req.minLsn() == null) {
       try {
-        CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
-            .get(config.featureReadTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
-      } catch (ExecutionException e) {
-        throw e.getCause() instanceof FeatureStoreUnavailableException u ? u : new IllegalStateException(e.getCause());
-      } catch (TimeoutException e) {
-        throw new FeatureStoreUnavailableException("no answer for all " + reads.size() + " users within the deadline", null);
+        ctx.json(batchBody(req.userIds(), readAll(req.userIds()).join(), null));
+      } catch (CompletionException e) {
+        throw e.getCause() instanceof RuntimeException r ? r : e;
+      } finally {
+        sample.stop(batchTimer);
       }
-      List<Map<String, Object>> vectors = new ArrayList<>();
-      List<String> notFound = new ArrayList<>();
-      for (int i = 0; i < reads.size(); i++) {
-        Optional<FeatureVector> v = reads.get(i).join();
-        if (v.isPresent()) {
-          vectors.add(vectorBody(v.get()));
-        } else {
-          notFound.add(req.userIds().get(i));
-        }
-      }
-      Map<String, Object> body = new LinkedHashMap<>();
-      body.put("vectors", vectors);
-      body.put("not_found", notFound);
-      if (watermark != null) {
-        body.put("watermark_lsn", watermark);
-      }
-      ctx.json(body);
-    } finally {
-      sample.stop(batchTimer);
+      return;
     }
+    ctx.future(() -> freshness.await(req.minLsn())
+        .thenCompose(watermark -> readAll(req.userIds()).thenApply(vs -> batchBody(req.userIds(), vs, watermark)))
+        .thenAccept(ctx::json)
+        .whenComplete((ok, error) -> sample.stop(batchTimer)));
+  }
+
+  /** All users' vectors, in order; fails with 503 if not all answered within twice the read deadline. */
+  private CompletableFuture<List<Optional<FeatureVector>>> readAll(List<String> userIds) {
+    List<CompletableFuture<Optional<FeatureVector>>> reads = userIds.stream().map(store::readAsync).toList();
+    return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
+        .orTimeout(config.featureReadTimeout().toMillis() * 2, TimeUnit.MILLISECONDS)
+        .handle((ok, error) -> {
+          if (error == null) {
+            return reads.stream().map(CompletableFuture::join).toList();
+          }
+          Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+          if (cause instanceof TimeoutException) {
+            throw new FeatureStoreUnavailableException("no answer for all " + reads.size() + " users within the deadline", null);
+          }
+          throw cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
+        });
+  }
+
+  private Map<String, Object> batchBody(List<String> userIds, List<Optional<FeatureVector>> found, Long watermark) {
+    List<Map<String, Object>> vectors = new ArrayList<>();
+    List<String> notFound = new ArrayList<>();
+    for (int i = 0; i < userIds.size(); i++) {
+      if (found.get(i).isPresent()) {
+        vectors.add(vectorBody(found.get(i).get()));
+      } else {
+        notFound.add(userIds.get(i));
+      }
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("vectors", vectors);
+    body.put("not_found", notFound);
+    if (watermark != null) {
+      body.put("watermark_lsn", watermark);
+    }
+    return body;
   }
 
   private Map<String, Object> vectorBody(FeatureVector f) {
@@ -165,7 +204,7 @@ public final class ServingApp {
       String reason = null;
       try {
         if (req.minLsn() != null) {
-          freshness.await(req.minLsn()); // 412 if the store does not get there in time
+          awaitFresh(req.minLsn()); // 412 if the store does not get there in time
         }
         features = store.read(req.userId());
         if (features.isEmpty()) {
@@ -199,6 +238,15 @@ public final class ServingApp {
       ctx.json(body);
     } finally {
       sample.stop(generateTimer);
+    }
+  }
+
+  /** Generation holds its request thread anyway, so it simply waits for the gate. */
+  private void awaitFresh(long minLsn) throws InterruptedException {
+    try {
+      freshness.await(minLsn).get();
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
     }
   }
 

@@ -22,13 +22,14 @@ public final class ServingService implements AutoCloseable {
   private final FeatureStoreReader store;
   private final Generator generator;
   private final Javalin http;
+  private final ServingApp app;
 
   private ServingService(ServingConfig config) {
     generator = config.modelDir() == null ? GruGenerator.loadBundled(config.scratchDir()) : GruGenerator.load(config.modelDir());
     store = new FeatureStoreReader(config.cqlContactPoints(), config.cqlLocalDatacenter(), config.featureReadTimeout(),
         config.speculativeDelay(), config.keyspace(), Duration.ofSeconds(2));
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    ServingApp app = new ServingApp(config, store, generator, registry, store::reachable, Clock.systemUTC());
+    app = new ServingApp(config, store, generator, registry, store::reachable, Clock.systemUTC());
     http = app.create().start();
     LOG.info("serving on http://{}:{} with model {}", config.httpHost(), http.port(), generator.modelId());
   }
@@ -44,6 +45,7 @@ public final class ServingService implements AutoCloseable {
   @Override
   public void close() {
     http.stop();
+    app.close();
     store.close();
     generator.close();
   }
