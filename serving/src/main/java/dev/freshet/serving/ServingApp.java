@@ -219,7 +219,7 @@ public final class ServingApp {
         reason = "feature store unavailable";
       }
       String prompt = PromptBuilder.build(profile, req.prompt());
-      Generator.Generation g = generator.generate(prompt, req.maxTokens());
+      Generator.Generation g = generator.generate(prompt, req.maxTokens(), req.sampling());
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("user_id", req.userId());
       body.put("text", g.text());
@@ -228,6 +228,8 @@ public final class ServingApp {
         body.put("reason", reason);
       }
       body.put("model", generator.modelId());
+      body.put("sampling", Map.of("temperature", req.sampling().temperature(), "top_k", req.sampling().topK(),
+          "seed", req.sampling().seed()));
       body.put("prompt", prompt);
       body.put("tokens", g.tokens());
       body.put("features_used", profile.used());

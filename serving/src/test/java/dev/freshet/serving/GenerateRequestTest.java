@@ -54,4 +54,21 @@ class GenerateRequestTest {
     assertThatThrownBy(() -> GenerateRequest.parse("{\"user_id\": 1, \"prompt\": \"p\", \"min_lsn\": \"soon\"}", limits))
         .isInstanceOfSatisfying(ApiError.Failure.class, f -> assertThat(f.body().field()).isEqualTo("min_lsn"));
   }
+
+  @Test
+  void samplingIsGreedyByDefaultAndValidated() {
+    GenerateRequest plain = GenerateRequest.parse("{\"user_id\": 1, \"prompt\": \"p\"}", limits);
+    assertThat(plain.sampling().temperature()).isZero();
+    assertThat(plain.sampling().topK()).isZero();
+    GenerateRequest sampled = GenerateRequest.parse(
+        "{\"user_id\": 1, \"prompt\": \"p\", \"temperature\": 0.8, \"top_k\": 5, \"seed\": 42}", limits);
+    assertThat(sampled.sampling()).isEqualTo(new dev.freshet.serving.generator.Sampling(0.8, 5, 42));
+    assertField("{\"user_id\": 1, \"prompt\": \"p\", \"temperature\": -1}", "temperature");
+    assertField("{\"user_id\": 1, \"prompt\": \"p\", \"temperature\": \"hot\"}", "temperature");
+    assertField("{\"user_id\": 1, \"prompt\": \"p\", \"temperature\": 9}", "temperature");
+    assertField("{\"user_id\": 1, \"prompt\": \"p\", \"top_k\": 2.5}", "top_k");
+    assertField("{\"user_id\": 1, \"prompt\": \"p\", \"top_k\": 5000}", "top_k");
+    assertField("{\"user_id\": 1, \"prompt\": \"p\", \"seed\": \"x\"}", "seed");
+    assertField("{\"user_id\": 1, \"prompt\": \"p\", \"seed\": 1e30}", "seed");
+  }
 }

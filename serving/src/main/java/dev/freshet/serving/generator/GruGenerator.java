@@ -15,10 +15,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.SplittableRandom;
 
 /**
- * Runs the default {@link GruLanguageModel} with DJL's PyTorch engine on CPU: greedy decoding,
- * one token per step carrying the GRU state. One shared model serves all request threads; each
+ * Runs the default {@link GruLanguageModel} with DJL's PyTorch engine on CPU: one token per step
+ * carrying the GRU state, chosen by the request's {@link Sampling}. One shared model serves all request threads; each
  * request gets its own NDManager, closed when it ends.
  */
 public final class GruGenerator implements Generator {
@@ -81,7 +82,7 @@ public final class GruGenerator implements Generator {
   }
 
   @Override
-  public Generation generate(String prompt, int maxTokens) {
+  public Generation generate(String prompt, int maxTokens, Sampling sampling) {
     List<String> promptTokens = WordVocabulary.tokenize(prompt);
     long[] ids = new long[promptTokens.size() + 2];
     ids[0] = vocabulary.id(WordVocabulary.BOS);
@@ -91,12 +92,13 @@ public final class GruGenerator implements Generator {
     ids[ids.length - 1] = vocabulary.id(WordVocabulary.SEP);
     int eos = vocabulary.id(WordVocabulary.EOS);
     List<String> out = new ArrayList<>();
+    SplittableRandom random = sampling.random();
     try (NDManager manager = model.getNDManager().newSubManager()) {
       ParameterStore ps = new ParameterStore(manager, false);
       NDList step = block.forward(ps, new NDList(manager.create(ids, new Shape(1, ids.length))), false);
       for (int i = 0; i < maxTokens; i++) {
         NDArray logits = step.get(0);
-        int next = (int) logits.get(0, logits.getShape().get(1) - 1).argMax().getLong();
+        int next = sampling.next(logits.get(0, logits.getShape().get(1) - 1).toFloatArray(), random);
         if (next == eos) {
           break;
         }
