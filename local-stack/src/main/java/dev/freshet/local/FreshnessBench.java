@@ -98,7 +98,7 @@ public final class FreshnessBench {
               recomputed (computed_at): p50 %d ms, p99 %d ms, max %d ms (features.max-staleness 1 s)
               served events_1m = 0:    p50 %d ms, p99 %d ms, max %d ms
             stack startup (servers + services, until serving is up): %.1f s
-            machine: %d cores, load average %s
+            machine: %s
             """, samples, backgroundRate,
             latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(90) / 1000.0,
             latency.getValueAtPercentile(99) / 1000.0, latency.getMaxValue() / 1000.0, latency.getMean() / 1000.0,
@@ -106,7 +106,7 @@ public final class FreshnessBench {
             computedToVisible.getValueAtPercentile(50), computedToVisible.getValueAtPercentile(99), POLL_MILLIS,
             decaySamples, decayComputed.getValueAtPercentile(50), decayComputed.getValueAtPercentile(99), decayComputed.getMaxValue(),
             decayVisible.getValueAtPercentile(50), decayVisible.getValueAtPercentile(99), decayVisible.getMaxValue(),
-            startupSeconds, Runtime.getRuntime().availableProcessors(), Files.readString(Path.of("/proc/loadavg")).trim());
+            startupSeconds, MachineLoad.summary());
       }
     } finally {
       FreshetLocal.deleteRecursively(dir);

@@ -93,9 +93,10 @@ public final class OnlineBench {
         FeatureStoreReader reader = new FeatureStoreReader(session, FeatureStoreSchema.DEFAULT_KEYSPACE);
         Supplier<Request> storeRead = () -> () -> reader.read(benchUser(users)).orElseThrow();
         openLoop(readRate, WARMUP_SECONDS, concurrency, storeRead);
-        long[] cpu = cpuTicks();
+        long[] cpu = MachineLoad.cpuTicks();
         Histogram store = openLoop(readRate, seconds, concurrency, storeRead);
-        report.append(line("store point read (CQL, prepared)", readRate, concurrency, seconds, store, busyCoresSince(cpu)));
+        report.append(line("store point read (CQL, prepared)", readRate, concurrency, seconds, store,
+            MachineLoad.busyCores(cpu, MachineLoad.cpuTicks())));
 
         String servingUrl = pipeline.servingUrl();
         Supplier<Request> httpGet = () -> {
@@ -108,16 +109,16 @@ public final class OnlineBench {
           };
         };
         openLoop(httpRate, WARMUP_SECONDS, concurrency, httpGet);
-        cpu = cpuTicks();
+        cpu = MachineLoad.cpuTicks();
         Histogram http = openLoop(httpRate, seconds, concurrency, httpGet);
-        report.append(line("HTTP GET /v1/users/{id}/features", httpRate, concurrency, seconds, http, busyCoresSince(cpu)));
+        report.append(line("HTTP GET /v1/users/{id}/features", httpRate, concurrency, seconds, http,
+            MachineLoad.busyCores(cpu, MachineLoad.cpuTicks())));
 
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers.kafka.bootstrapServers()))) {
           report.append(freshnessUnderLoad(db, servers.postgres.dataSource(), new HttpJson(pipeline.servingUrl()), admin,
               sourceUsers, changeRate, probes));
         }
-        report.append(String.format("machine: %d cores, load average %s%n", Runtime.getRuntime().availableProcessors(),
-            Files.readString(Path.of("/proc/loadavg")).trim()));
+        report.append("machine: ").append(MachineLoad.summary()).append(System.lineSeparator());
         System.out.println();
         System.out.print(report);
       }
@@ -129,33 +130,17 @@ public final class OnlineBench {
   /** Waits (at most 120 s) until the machine's CPUs are less than one core busy over a second; returns the wait. */
   private static double settle() throws Exception {
     long start = System.nanoTime();
-    long[] before = cpuTicks();
+    long[] before = MachineLoad.cpuTicks();
     while (System.nanoTime() - start < TimeUnit.SECONDS.toNanos(120)) {
       Thread.sleep(1_000);
-      double busy = busyCoresSince(before);
-      before = cpuTicks();
+      long[] now = MachineLoad.cpuTicks();
+      double busy = MachineLoad.busyCores(before, now);
+      before = now;
       if (busy < 1.0) {
         break;
       }
     }
     return (System.nanoTime() - start) / 1e9;
-  }
-
-  /** Cores busy on average since {@code before} (from {@link #cpuTicks}). */
-  private static double busyCoresSince(long[] before) throws java.io.IOException {
-    long[] now = cpuTicks();
-    return (double) (now[0] - before[0]) / (now[1] - before[1]) * Runtime.getRuntime().availableProcessors();
-  }
-
-  /** Busy and total jiffies of all CPUs, from /proc/stat. */
-  private static long[] cpuTicks() throws java.io.IOException {
-    String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
-    long total = 0;
-    for (int i = 1; i < f.length; i++) {
-      total += Long.parseLong(f[i]);
-    }
-    long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
-    return new long[] {total - idle, total};
   }
 
   private static String benchUser(int users) {

@@ -114,13 +114,13 @@ public final class TopologyBench {
               throughput: %d inserts for %d users processed in %.1f s = %.0f changes/s
               change written -> vector published (read_committed), %.0f inserts/s for %d s:
                 p50 %.1f ms   p99 %.1f ms   max %.1f ms   (%d changes)
-            machine: %d cores, load average %s
+            machine: %s
             """,
             FeatureStreamsConfig.from(settings).definitions().features().count(),
             done, users, throughputSeconds, done / throughputSeconds, rate, seconds,
             latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0,
             latency.getMaxValue() / 1000.0, latency.getTotalCount(),
-            Runtime.getRuntime().availableProcessors(), Files.readString(Path.of("/proc/loadavg")).trim());
+            MachineLoad.summary());
       }
     } finally {
       FreshetLocal.deleteRecursively(dir);

@@ -64,10 +64,10 @@ public final class OnlineSinkService implements ConsumerLoop.Handler, AutoClosea
   private final Timer batchTimer;
   private final AtomicLong watermarkLsn = new AtomicLong(-1);
   private final Map<Integer, WatermarkMerger> mergers = new HashMap<>();
-  /** A partition's merged watermark, recorded once the batch's writes are stored. */
-  private record Applied(String source, int partition, long lsn) {}
+  /** Where a merged watermark applies; each one's LSN is recorded once the batch's writes are stored. */
+  private record SourcePartition(String source, int partition) {}
 
-  private final Map<Integer, Applied> applied = new HashMap<>();
+  private final Map<SourcePartition, Long> applied = new HashMap<>();
   private final ConsumerLoop loop;
   private final OpsServer ops;
 
@@ -145,7 +145,7 @@ public final class OnlineSinkService implements ConsumerLoop.Handler, AutoClosea
       w = Json.read(r.value(), Watermark.class);
       mergers.computeIfAbsent(r.partition(), p -> new WatermarkMerger(Set.of(Watermark.FEATURES_STREAM)))
           .offer(w)
-          .ifPresent(lsn -> applied.put(r.partition(), new Applied(w.source(), r.partition(), lsn)));
+          .ifPresent(lsn -> applied.put(new SourcePartition(w.source(), r.partition()), lsn));
       return Optional.empty();
     } catch (RuntimeException e) {
       return Optional.of(deadLetter(r, "unreadable watermark marker: " + e.getMessage()));
@@ -158,9 +158,9 @@ public final class OnlineSinkService implements ConsumerLoop.Handler, AutoClosea
     }
     int partitions = consumer.partitionsFor(config.featuresTopic()).size();
     List<CompletableFuture<?>> writes = new ArrayList<>();
-    for (Applied a : applied.values()) {
-      writes.add(writer.writeWatermark(a.source(), a.partition(), partitions, a.lsn()));
-      watermarkLsn.set(a.lsn());
+    for (Map.Entry<SourcePartition, Long> e : applied.entrySet()) {
+      writes.add(writer.writeWatermark(e.getKey().source(), e.getKey().partition(), partitions, e.getValue()));
+      watermarkLsn.set(e.getValue());
     }
     CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
     applied.clear();
@@ -171,7 +171,7 @@ public final class OnlineSinkService implements ConsumerLoop.Handler, AutoClosea
   public void onRevoked(Collection<TopicPartition> partitions) {
     partitions.forEach(tp -> {
       mergers.remove(tp.partition());
-      applied.remove(tp.partition());
+      applied.keySet().removeIf(at -> at.partition() == tp.partition());
     });
   }
 

@@ -25,14 +25,7 @@ record GenerateRequest(String userId, String prompt, int maxTokens, Long minLsn,
     if (prompt.asText().length() > limits.promptMaxChars()) {
       throw ApiError.badField("prompt", "prompt is longer than " + limits.promptMaxChars() + " characters");
     }
-    int maxTokens = limits.defaultMaxTokens();
-    JsonNode mt = root.path("max_tokens");
-    if (!mt.isMissingNode() && !mt.isNull()) {
-      if (!mt.isIntegralNumber() || mt.asLong() < 1 || mt.asLong() > limits.maxTokensLimit()) {
-        throw ApiError.badField("max_tokens", "max_tokens must be an integer from 1 to " + limits.maxTokensLimit());
-      }
-      maxTokens = mt.asInt();
-    }
+    int maxTokens = integerIn(root, "max_tokens", 1, "1", limits.maxTokensLimit(), limits.defaultMaxTokens());
     return new GenerateRequest(userId, prompt.asText(), maxTokens,
         FreshnessGate.parse(JsonBodies.textOrNumber(root.path("min_lsn")), "min_lsn"), sampling(root));
   }
@@ -46,14 +39,7 @@ record GenerateRequest(String userId, String prompt, int maxTokens, Long minLsn,
       }
       temperature = t.asDouble();
     }
-    int topK = 0;
-    JsonNode k = root.path("top_k");
-    if (present(k)) {
-      if (!k.isIntegralNumber() || k.asLong() < 0 || k.asLong() > MAX_TOP_K) {
-        throw ApiError.badField("top_k", "top_k must be an integer from 0 (every token) to " + MAX_TOP_K);
-      }
-      topK = k.asInt();
-    }
+    int topK = integerIn(root, "top_k", 0, "0 (every token)", MAX_TOP_K, 0);
     long seed;
     JsonNode sd = root.path("seed");
     if (present(sd)) {
@@ -65,6 +51,21 @@ record GenerateRequest(String userId, String prompt, int maxTokens, Long minLsn,
       seed = ThreadLocalRandom.current().nextLong();
     }
     return new Sampling(temperature, topK, seed);
+  }
+
+  /**
+   * The field as an integer from {@code min} (described as {@code minText}) to {@code max}, or
+   * {@code absent} when missing or null; a 400 naming the field otherwise.
+   */
+  private static int integerIn(JsonNode root, String field, int min, String minText, int max, int absent) {
+    JsonNode n = root.path(field);
+    if (!present(n)) {
+      return absent;
+    }
+    if (!n.isIntegralNumber() || n.asLong() < min || n.asLong() > max) {
+      throw ApiError.badField(field, field + " must be an integer from " + minText + " to " + max);
+    }
+    return n.asInt();
   }
 
   private static boolean present(JsonNode node) {
