@@ -9,6 +9,7 @@ public final class Topics {
   public static final String USER_FEATURES = "freshet.features.user";
   public static final String DEAD_LETTERS = "freshet.dead-letters";
   public static final String CDC_OFFSETS = "freshet.cdc.offsets";
+  public static final String GENERATIONS = "freshet.generations";
 
   private Topics() {}
 }

@@ -61,6 +61,9 @@ public final class FreshetLocal {
     HttpJson http = new HttpJson(pipeline.servingUrl());
     awaitFeatures(http, "1");
     workload.start();
+    // The whole path once: PostgreSQL rows -> features -> prompt -> generated text.
+    HttpJson.Response first = http.post("/v1/generate", "{\"user_id\": \"1\", \"prompt\": \"recommend something\"}");
+    LOG.info("generated for user 1 ({}): {}", first.status(), first.body() == null ? "" : first.body().path("text").asText());
     double seconds = (System.nanoTime() - started) / 1e9;
     System.out.printf("""
 
@@ -74,10 +77,11 @@ public final class FreshetLocal {
           curl -s %s/v1/users/1/features
           curl -s -X POST %s/v1/generate -H 'Content-Type: application/json' \\
                -d '{"user_id": "2", "prompt": "recommend something", "max_tokens": 48}'
+          curl -s %s/v1/models
 
         Ctrl-C stops everything.
         %n""", seconds, dataDir, pipeline.servingUrl(), servers.postgres.jdbcUrl(), rate, servers.kafka.bootstrapServers(),
-        servers.cql.host(), servers.cql.nativePort(), pipeline.servingUrl(), pipeline.servingUrl());
+        servers.cql.host(), servers.cql.nativePort(), pipeline.servingUrl(), pipeline.servingUrl(), pipeline.servingUrl());
     stopped.await();
   }
 

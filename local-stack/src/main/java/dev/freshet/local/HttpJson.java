@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 
 /** A small JSON-over-HTTP client for the launcher, the benchmarks and the tests. */
 public final class HttpJson {
@@ -21,14 +22,22 @@ public final class HttpJson {
 
   public record Response(int status, JsonNode body) {}
 
+  public String baseUrl() {
+    return baseUrl;
+  }
+
   public Response get(String path) {
     return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).GET());
   }
 
   public Response post(String path, String json) {
-    return send(HttpRequest.newBuilder(URI.create(baseUrl + path))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(json)));
+    return post(path, json, Map.of());
+  }
+
+  public Response post(String path, String json, Map<String, String> headers) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl + path)).header("Content-Type", "application/json");
+    headers.forEach(b::header);
+    return send(b.POST(HttpRequest.BodyPublishers.ofString(json)));
   }
 
   private Response send(HttpRequest.Builder request) {

@@ -15,10 +15,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.iceberg.Table;
-import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
-import org.apache.iceberg.expressions.Expressions;
-import org.apache.iceberg.io.CloseableIterable;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -30,7 +27,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** PostgreSQL row changes -> Debezium -> Kafka -> Streams -> CQL/Iceberg -> HTTP, all real. */
 @ExtendWith(SharedStack.class)
 class EndToEndIT {
-  static final Duration WAIT = Duration.ofSeconds(60);
+  static final Duration WAIT = Served.WAIT;
 
   DemoDatabase db;
   HttpJson http;
@@ -194,18 +191,10 @@ class EndToEndIT {
     db.upsertUser(user, "di", "DE");
     db.insertEvent(user, "purchase", "planter-1", "garden", "hesse", new BigDecimal("42.00"));
     JsonNode served = awaitFeatures(user, f -> amount(f).compareTo(new BigDecimal("42.00")) == 0);
-    Table table = SharedStack.get().pipeline().offlineSink().log().table();
-    List<Record> rows = Await.until(WAIT, "the vector in the Iceberg log", () -> {
-      table.refresh();
-      try (CloseableIterable<Record> it = IcebergGenerics.read(table).where(Expressions.equal("user_id", Long.toString(user))).build()) {
-        List<Record> found = new java.util.ArrayList<>();
-        it.forEach(found::add);
-        return found;
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    }, r -> r.stream().anyMatch(rec -> (Long) rec.getField("source_lsn") == served.path("source_lsn").asLong()));
-    Record rec = rows.stream().filter(r -> (Long) r.getField("source_lsn") == served.path("source_lsn").asLong()).findFirst().orElseThrow();
+    long lsn = served.path("source_lsn").asLong();
+    Table table = SharedStack.get().pipeline().offlineSink().featureLog();
+    Record rec = Served.awaitRows(table, "user_id", Long.toString(user), r -> (Long) r.getField("source_lsn") == lsn).stream()
+        .filter(r -> (Long) r.getField("source_lsn") == lsn).findFirst().orElseThrow();
     Map<?, ?> features = Json.read((String) rec.getField("features"), Map.class);
     assertThat(new BigDecimal(features.get("purchase_amount_24h").toString())).isEqualByComparingTo("42.00");
     assertThat((Long) rec.getField("kafka_offset")).isNotNegative();
@@ -216,10 +205,7 @@ class EndToEndIT {
   }
 
   private JsonNode awaitFeatures(long user, java.util.function.Predicate<JsonNode> done) {
-    return Await.until(WAIT, "features of user " + user, () -> {
-      HttpJson.Response r = http.get("/v1/users/" + user + "/features");
-      return r.status() == 200 ? r.body() : null;
-    }, f -> f != null && done.test(f));
+    return Served.awaitFeatures(http, user, done);
   }
 
   static BigDecimal amount(JsonNode features) {

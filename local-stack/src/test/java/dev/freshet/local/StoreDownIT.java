@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * Serving without its CQL store: it starts anyway, answers generate requests unpersonalised and
  * saying so, reports features and readiness as unavailable, and recovers by itself when the store
  * comes back (twice: after a start without it, and after losing it). Uses its own CQL server so it
- * can stop and restart it.
+ * can stop and restart it. No Kafka runs for it at all: the generation log must not hold answers up.
  */
 class StoreDownIT {
 
@@ -46,9 +46,11 @@ class StoreDownIT {
       }
       cql.close();
 
-      // Started while the store is down: it comes up and answers, unpersonalised.
+      // Started while the store is down: it comes up and answers, unpersonalised. Its generation
+      // log points at a port where no broker listens: answers must not wait for the log either.
       serving = ServingService.start(ServingConfig.from(Settings.of(Map.of(
           "cql.contact-points", contact,
+          "kafka.bootstrap-servers", "127.0.0.1:" + FreePorts.pick(),
           "http.port", Integer.toString(FreePorts.pick()),
           "generator.scratch-dir", dir.resolve("model").toString()))));
       HttpJson http = new HttpJson("http://127.0.0.1:" + serving.port());

@@ -1,136 +1,99 @@
 package dev.freshet.offline;
 
 import dev.freshet.common.ConsumerLoop;
-import dev.freshet.common.FeatureVector;
-import dev.freshet.common.Json;
 import dev.freshet.common.OpsServer;
 import dev.freshet.common.ServiceMain;
 import dev.freshet.common.Settings;
-import dev.freshet.common.freshness.Watermark;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashMap;
-import java.util.List;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.common.TopicPartition;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.iceberg.CatalogProperties;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Namespace;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.jdbc.JdbcCatalog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Appends every feature vector to the Iceberg feature log, one commit per interval. Positions are
- * taken from the table (not the consumer group), so a restart resumes exactly after the last commit.
+ * Appends two topics to Iceberg: feature vectors to the feature log and served generations to the
+ * generation log, each through its own consumer loop and {@link TopicAppender}, in one catalog.
  */
-public final class OfflineSinkService implements ConsumerLoop.Handler, AutoCloseable {
+public final class OfflineSinkService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OfflineSinkService.class);
 
-  private final OfflineSinkConfig config;
-  private final FeatureLogTable log;
-  private final Counter appended;
-  private final Counter skipped;
-  private final ConsumerLoop loop;
+  private final JdbcCatalog catalog;
+  private final KafkaFedTable featureLog;
+  private final KafkaFedTable generationLog;
+  private final ConsumerLoop features;
+  private final ConsumerLoop generations;
   private final OpsServer ops;
-  // Touched only on the loop thread.
-  private final List<FeatureLogTable.Row> buffer = new ArrayList<>();
-  private final Map<Integer, Long> nextOffsets = new HashMap<>();
-  private long lastCommit = System.nanoTime();
 
   private OfflineSinkService(OfflineSinkConfig config) {
-    this.config = config;
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    appended = Counter.builder("freshet_offline_sink_rows_appended").register(registry);
-    skipped = Counter.builder("freshet_offline_sink_unreadable_records").register(registry);
-    log = new FeatureLogTable(config);
-    loop = ConsumerLoop.start("freshet-offline-sink",
-        ConsumerLoop.sinkConsumerProperties(config.kafkaBootstrapServers(), config.groupId()), config.featuresTopic(), this);
-    ops = OpsServer.start(config.opsHost(), config.opsPort(), registry,
-        () -> loop.health("appending to " + config.namespace() + "." + config.table()));
-    LOG.info("offline-sink: {} -> Iceberg {}.{} in {} (ops port {})",
-        config.featuresTopic(), config.namespace(), config.table(), config.warehouse(), ops.port());
+    catalog = openCatalog(config);
+    Namespace ns = Namespace.of(config.namespace());
+    if (!catalog.namespaceExists(ns)) {
+      catalog.createNamespace(ns);
+    }
+    featureLog = new KafkaFedTable(catalog, TableIdentifier.of(ns, config.table()), FeatureLog.SCHEMA, FeatureLog::evolve);
+    generationLog = new KafkaFedTable(catalog, TableIdentifier.of(ns, config.generationTable()), GenerationLog.SCHEMA, t -> t);
+    features = ConsumerLoop.start("freshet-offline-sink",
+        ConsumerLoop.sinkConsumerProperties(config.kafkaBootstrapServers(), config.groupId()), config.featuresTopic(),
+        new TopicAppender(config.featuresTopic(), featureLog, FeatureLog::row, config.commitInterval(), registry));
+    generations = ConsumerLoop.start("freshet-offline-sink-generations",
+        ConsumerLoop.sinkConsumerProperties(config.kafkaBootstrapServers(), config.groupId() + "-generations"),
+        config.generationsTopic(),
+        new TopicAppender(config.generationsTopic(), generationLog, GenerationLog::row, config.commitInterval(), registry));
+    ops = OpsServer.start(config.opsHost(), config.opsPort(), registry, () -> {
+      OpsServer.Health f = features.health("appending to " + featureLog.table().name());
+      return f.up() ? generations.health(f.detail() + " and " + generationLog.table().name()) : f;
+    });
+    LOG.info("offline-sink: {} -> {}, {} -> {}, warehouse {} (ops port {})", config.featuresTopic(), featureLog.table().name(),
+        config.generationsTopic(), generationLog.table().name(), config.warehouse(), ops.port());
+  }
+
+  private static JdbcCatalog openCatalog(OfflineSinkConfig config) {
+    try {
+      Files.createDirectories(config.warehouse());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create warehouse " + config.warehouse(), e);
+    }
+    JdbcCatalog catalog = new JdbcCatalog();
+    catalog.setConf(new Configuration());
+    catalog.initialize("freshet", Map.of(
+        CatalogProperties.URI, config.catalogUri(),
+        CatalogProperties.WAREHOUSE_LOCATION, config.warehouse().toUri().toString(),
+        "jdbc.schema-version", "V1"));
+    return catalog;
   }
 
   public static OfflineSinkService start(OfflineSinkConfig config) {
     return new OfflineSinkService(config);
   }
 
-  @Override
-  public void onAssigned(Consumer<String, String> consumer, Collection<TopicPartition> partitions) {
-    Map<Integer, Long> committed = log.committedOffsets();
-    for (TopicPartition tp : partitions) {
-      Long next = committed.get(tp.partition());
-      if (next != null) {
-        consumer.seek(tp, next);
-      } else {
-        consumer.seekToBeginning(List.of(tp));
-      }
-    }
+  public Table featureLog() {
+    return featureLog.table();
   }
 
-  @Override
-  public void onRevoked(Collection<TopicPartition> partitions) {
-    // Uncommitted rows of revoked partitions are dropped here and re-read by their new owner.
-    buffer.removeIf(r -> partitions.contains(new TopicPartition(config.featuresTopic(), r.partition())));
-    partitions.forEach(tp -> nextOffsets.remove(tp.partition()));
+  public Table generationLog() {
+    return generationLog.table();
   }
 
-  @Override
-  public void onPoll(Consumer<String, String> consumer, ConsumerRecords<String, String> records) {
-    for (ConsumerRecord<String, String> r : records) {
-      nextOffsets.put(r.partition(), r.offset() + 1);
-      if (r.value() == null || Watermark.isMarker(r.headers())) {
-        continue; // freshness markers are for the online store
-      }
-      try {
-        buffer.add(new FeatureLogTable.Row(Json.read(r.value(), FeatureVector.class), r.partition(), r.offset()));
-      } catch (RuntimeException e) {
-        // online-sink dead-letters the same record; counting and logging it here avoids a second copy.
-        skipped.increment();
-        LOG.warn("skipping unreadable record at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
-      }
-    }
-    if (System.nanoTime() - lastCommit >= config.commitInterval().toNanos()) {
-      flush();
-      lastCommit = System.nanoTime();
-    }
-  }
-
-  @Override
-  public void onStop(Consumer<String, String> consumer) {
-    flush();
-  }
-
-  private void flush() {
-    if (buffer.isEmpty()) {
-      return; // skipped records alone are not worth a snapshot: they are re-read and skipped again
-    }
-    log.append(buffer, nextOffsets);
-    appended.increment(buffer.size());
-    buffer.clear();
-    nextOffsets.clear();
-  }
-
-  public FeatureLogTable log() {
-    return log;
-  }
-
+  /** What stopped a loop, or null while both run. */
   public String failure() {
-    return loop.failure();
+    return features.failure() != null ? features.failure() : generations.failure();
   }
 
   @Override
   public void close() {
-    loop.close();
-    try {
-      log.close();
-    } catch (IOException e) {
-      LOG.warn("error closing the Iceberg catalog", e);
-    }
+    features.close();
+    generations.close();
+    catalog.close();
     ops.close();
   }
 

@@ -1,22 +1,37 @@
 package dev.freshet.serving;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.freshet.serving.generator.ModelManifest;
+import dev.freshet.serving.generator.ModelRegistry;
 import dev.freshet.serving.generator.Sampling;
+import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * A validated {@code POST /v1/generate} body; {@code minLsn} null when not asked for. Sampling:
+ * A validated {@code POST /v1/generate} body; {@code minLsn} null when not asked for.
+ * {@code model} names one of the loaded models (the default when absent); {@code max_tokens},
+ * {@code temperature} and {@code top_k} default to that model's manifest; {@code min_tokens}
+ * (default 0, at most {@code max_tokens}) holds the end token back, e.g. for fixed-length benchmarks. {@code timeout_ms}
+ * bounds the whole request (feature read, queue, generation). Sampling:
  * {@code temperature} 0 to {@link #MAX_TEMPERATURE} (0, the default, is greedy), {@code top_k} 0 to
  * {@link #MAX_TOP_K} (0, the default, keeps every token), {@code seed} any integer (a random one
  * when absent, returned in the answer so the text can be reproduced).
  */
-record GenerateRequest(String userId, String prompt, int maxTokens, Long minLsn, Sampling sampling) {
+record GenerateRequest(String userId, String prompt, String model, int minTokens, int maxTokens, Long minLsn, Sampling sampling, Duration timeout) {
   static final double MAX_TEMPERATURE = 2.0;
   static final int MAX_TOP_K = 1_000;
 
-
-  static GenerateRequest parse(String body, ServingConfig limits) {
+  static GenerateRequest parse(String body, ServingConfig limits, ModelRegistry models) {
     JsonNode root = JsonBodies.object(body);
+    String model = models.defaultModel();
+    JsonNode m = root.path("model");
+    if (present(m)) {
+      if (!m.isTextual() || !models.has(m.asText())) {
+        throw ApiError.badField("model", "model must be one of " + models.names());
+      }
+      model = m.asText();
+    }
+    ModelManifest manifest = models.current(model);
     String userId = UserIds.validate(JsonBodies.textOrNumber(root.path("user_id")), "user_id");
     JsonNode prompt = root.path("prompt");
     if (!prompt.isTextual() || prompt.asText().isBlank()) {
@@ -25,13 +40,18 @@ record GenerateRequest(String userId, String prompt, int maxTokens, Long minLsn,
     if (prompt.asText().length() > limits.promptMaxChars()) {
       throw ApiError.badField("prompt", "prompt is longer than " + limits.promptMaxChars() + " characters");
     }
-    int maxTokens = integerIn(root, "max_tokens", 1, "1", limits.maxTokensLimit(), limits.defaultMaxTokens());
-    return new GenerateRequest(userId, prompt.asText(), maxTokens,
-        FreshnessGate.parse(JsonBodies.textOrNumber(root.path("min_lsn")), "min_lsn"), sampling(root));
+    int maxTokens = integerIn(root, "max_tokens", 1, "1", limits.maxTokensLimit(),
+        Math.min(manifest.defaultMaxTokens(), limits.maxTokensLimit()));
+    int minTokens = integerIn(root, "min_tokens", 0, "0", maxTokens, 0);
+    long maxTimeout = limits.generateMaxTimeout().toMillis();
+    Duration timeout = Duration.ofMillis(integerIn(root, "timeout_ms", 1, "1", (int) Math.min(maxTimeout, Integer.MAX_VALUE),
+        (int) limits.generateTimeout().toMillis()));
+    return new GenerateRequest(userId, prompt.asText(), model, minTokens, maxTokens,
+        FreshnessGate.parse(JsonBodies.textOrNumber(root.path("min_lsn")), "min_lsn"), sampling(root, manifest), timeout);
   }
 
-  private static Sampling sampling(JsonNode root) {
-    double temperature = 0;
+  private static Sampling sampling(JsonNode root, ModelManifest defaults) {
+    double temperature = defaults.defaultTemperature();
     JsonNode t = root.path("temperature");
     if (present(t)) {
       if (!t.isNumber() || t.asDouble() < 0 || t.asDouble() > MAX_TEMPERATURE) {
@@ -39,7 +59,7 @@ record GenerateRequest(String userId, String prompt, int maxTokens, Long minLsn,
       }
       temperature = t.asDouble();
     }
-    int topK = integerIn(root, "top_k", 0, "0 (every token)", MAX_TOP_K, 0);
+    int topK = integerIn(root, "top_k", 0, "0 (every token)", MAX_TOP_K, defaults.defaultTopK());
     long seed;
     JsonNode sd = root.path("seed");
     if (present(sd)) {

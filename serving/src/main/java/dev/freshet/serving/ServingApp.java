@@ -3,7 +3,11 @@ package dev.freshet.serving;
 import dev.freshet.common.FeatureVector;
 import dev.freshet.common.Json;
 import dev.freshet.serving.FeatureStoreReader.FeatureStoreUnavailableException;
+import dev.freshet.common.GenerationRecord;
+import dev.freshet.serving.generator.GenerationBatcher;
 import dev.freshet.serving.generator.Generator;
+import dev.freshet.serving.generator.ModelManifest;
+import dev.freshet.serving.generator.ModelRegistry;
 import dev.freshet.serving.generator.Profile;
 import dev.freshet.serving.generator.PromptBuilder;
 import io.javalin.Javalin;
@@ -11,17 +15,19 @@ import io.javalin.http.Context;
 import io.javalin.json.JavalinJackson;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
@@ -37,7 +43,8 @@ public final class ServingApp {
 
   private final ServingConfig config;
   private final FeatureStoreReader store;
-  private final Generator generator;
+  private final ModelRegistry models;
+  private final GenerationLog generationLog;
   private final PrometheusMeterRegistry registry;
   private final BooleanSupplier storeReachable;
   private final FreshnessGate freshness;
@@ -46,11 +53,13 @@ public final class ServingApp {
   private final Timer generateTimer;
   private final Timer batchTimer;
 
-  public ServingApp(ServingConfig config, FeatureStoreReader store, Generator generator, PrometheusMeterRegistry registry,
-      BooleanSupplier storeReachable, Clock clock) {
+  /** {@code generationLog} null: generations are not logged. */
+  ServingApp(ServingConfig config, FeatureStoreReader store, ModelRegistry models, GenerationLog generationLog,
+      PrometheusMeterRegistry registry, BooleanSupplier storeReachable, Clock clock) {
     this.config = config;
     this.store = store;
-    this.generator = generator;
+    this.models = models;
+    this.generationLog = generationLog;
     this.registry = registry;
     this.storeReachable = storeReachable;
     this.freshness = new FreshnessGate(store, config.watermarkSource(), config.freshnessWait());
@@ -74,10 +83,16 @@ public final class ServingApp {
       cfg.routes.get("/v1/users/{userId}/features", this::getFeatures);
       cfg.routes.post("/v1/features", this::batchFeatures);
       cfg.routes.post("/v1/generate", this::generate);
+      cfg.routes.get("/v1/models", this::listModels);
+      cfg.routes.post("/admin/models/{name}/reload", this::reloadModel);
       cfg.routes.get("/health", ctx -> ctx.json(Map.of("status", "UP")));
       cfg.routes.get("/ready", this::ready);
       cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(registry.scrape()));
       cfg.routes.exception(ApiError.Failure.class, (e, ctx) -> ctx.status(e.status()).json(e.body()));
+      cfg.routes.exception(GenerationBatcher.Overloaded.class, (e, ctx) -> ctx.status(429).header("Retry-After", "1")
+          .json(new ApiError("overloaded", null, e.getMessage())));
+      cfg.routes.exception(GenerationBatcher.DeadlineExceeded.class, (e, ctx) -> ctx.status(504)
+          .json(new ApiError("deadline_exceeded", "timeout_ms", e.getMessage())));
       cfg.routes.exception(FeatureStoreUnavailableException.class, (e, ctx) -> ctx.status(503)
           .json(new ApiError("feature_store_unavailable", null, "the feature store did not answer; try again shortly")));
       cfg.routes.exception(Exception.class, (e, ctx) -> {
@@ -194,68 +209,127 @@ public final class ServingApp {
     return body;
   }
 
-  private void generate(Context ctx) throws InterruptedException {
-    Timer.Sample sample = Timer.start(registry);
+  /**
+   * Reads the user's features (after the freshness gate when {@code min_lsn} is given), builds the
+   * prompt and queues it for the model's batcher; the answer follows from the batch's completion,
+   * so no request thread waits. Every answer is also published to the generation log.
+   */
+  private void generate(Context ctx) {
     long started = System.nanoTime();
-    try {
-      GenerateRequest req = GenerateRequest.parse(ctx.body(), config);
-      Profile profile;
-      Optional<FeatureVector> features;
-      String reason = null;
-      try {
-        if (req.minLsn() != null) {
-          awaitFresh(req.minLsn()); // 412 if the store does not get there in time
-        }
-        features = store.read(req.userId());
-        if (features.isEmpty()) {
-          throw notFound(req.userId());
-        }
-        profile = Profile.fromFeatures(features.get().features());
-      } catch (FeatureStoreUnavailableException e) {
-        // Degrade, don't fail: answer without personalisation and say so.
-        LOG.warn("generate for user {} without features: {}", req.userId(), e.getMessage());
-        features = Optional.empty();
-        profile = Profile.unpersonalized();
-        reason = "feature store unavailable";
-      }
-      String prompt = PromptBuilder.build(profile, req.prompt());
-      Generator.Generation g = generator.generate(prompt, req.maxTokens(), req.sampling());
-      Map<String, Object> body = new LinkedHashMap<>();
-      body.put("user_id", req.userId());
-      body.put("text", g.text());
-      body.put("personalized", profile.personalized());
-      if (reason != null) {
-        body.put("reason", reason);
-      }
-      body.put("model", generator.modelId());
-      body.put("sampling", Map.of("temperature", req.sampling().temperature(), "top_k", req.sampling().topK(),
-          "seed", req.sampling().seed()));
-      body.put("prompt", prompt);
-      body.put("tokens", g.tokens());
-      body.put("features_used", profile.used());
-      body.put("features_not_understood", profile.notUnderstood());
-      features.ifPresent(f -> body.put("features", Map.of(
-          "source_lsn", f.sourceLsn(), "event_time", String.valueOf(f.eventTime()), "age_ms", ageMs(f.computedAt()))));
-      body.put("latency_ms", (System.nanoTime() - started) / 1_000_000.0);
-      ctx.json(body);
-    } finally {
-      sample.stop(generateTimer);
-    }
+    GenerateRequest req = GenerateRequest.parse(ctx.body(), config, models);
+    String requestId = requestId(ctx);
+    long deadline = started + req.timeout().toNanos();
+    Timer.Sample sample = Timer.start(registry);
+    ctx.future(() -> personalize(req)
+        .thenCompose(p -> models.submit(req.model(),
+                new Generator.Request(PromptBuilder.build(p.profile(), req.prompt()), req.minTokens(), req.maxTokens(), req.sampling(),
+                deadline))
+            .thenApply(served -> answer(requestId, req, p, served, started)))
+        .thenAccept(ctx::json)
+        .whenComplete((ok, error) -> sample.stop(generateTimer)));
   }
 
-  /** Generation holds its request thread anyway, so it simply waits for the gate. */
-  private void awaitFresh(long minLsn) throws InterruptedException {
-    try {
-      freshness.await(minLsn).get();
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+  /** The profile and the vector it came from; unpersonalised, with a reason, when the store is down. */
+  private record Personalization(Profile profile, Optional<FeatureVector> vector, String reason) {}
+
+  private CompletableFuture<Personalization> personalize(GenerateRequest req) {
+    CompletableFuture<Optional<FeatureVector>> read = req.minLsn() == null
+        ? store.readAsync(req.userId())
+        : freshness.await(req.minLsn()).thenCompose(watermark -> store.readAsync(req.userId()));
+    return read.handle((vector, error) -> {
+      if (error == null) {
+        FeatureVector v = vector.orElseThrow(() -> notFound(req.userId()));
+        return new Personalization(Profile.fromFeatures(v.features(), models.current(req.model())), vector, null);
+      }
+      Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+      if (cause instanceof FeatureStoreUnavailableException) {
+        // Degrade, don't fail: answer without personalisation and say so.
+        LOG.warn("generate for user {} without features: {}", req.userId(), cause.getMessage());
+        return new Personalization(Profile.unpersonalized(), Optional.empty(), "feature store unavailable");
+      }
+      throw cause instanceof RuntimeException r ? r : new CompletionException(cause);
+    });
+  }
+
+  private Map<String, Object> answer(String requestId, GenerateRequest req, Personalization p, GenerationBatcher.Served served,
+      long started) {
+    Generator.Generation g = served.generation();
+    double latencyMs = (System.nanoTime() - started) / 1_000_000.0;
+    Optional<FeatureVector> f = p.vector();
+    String prompt = PromptBuilder.build(p.profile(), req.prompt());
+    if (generationLog != null) {
+      generationLog.publish(new GenerationRecord(requestId, req.userId(), clock.instant(), served.model().name(),
+          served.model().version(), p.profile().personalized(), p.profile().used(), p.profile().notUnderstood(),
+          f.map(FeatureVector::sourceLsn).orElse(null), f.map(FeatureVector::eventTime).orElse(null),
+          f.map(FeatureVector::version).orElse(null), prompt, g.text(), g.tokens(), stopName(g.stop()),
+          req.sampling().temperature(), req.sampling().topK(), req.sampling().seed(), latencyMs));
     }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("request_id", requestId);
+    body.put("user_id", req.userId());
+    body.put("text", g.text());
+    body.put("personalized", p.profile().personalized());
+    if (p.reason() != null) {
+      body.put("reason", p.reason());
+    }
+    body.put("model", served.model().id());
+    body.put("stop", stopName(g.stop()));
+    body.put("sampling", Map.of("temperature", req.sampling().temperature(), "top_k", req.sampling().topK(),
+        "seed", req.sampling().seed()));
+    body.put("prompt", prompt);
+    body.put("tokens", g.tokens());
+    body.put("features_used", p.profile().used());
+    body.put("features_not_understood", p.profile().notUnderstood());
+    f.ifPresent(v -> body.put("features", Map.of(
+        "source_lsn", v.sourceLsn(), "event_time", String.valueOf(v.eventTime()), "age_ms", ageMs(v.computedAt()))));
+    body.put("batch_size", served.batchSize());
+    body.put("queue_ms", served.queuedNanos() / 1_000_000.0);
+    body.put("latency_ms", latencyMs);
+    return body;
+  }
+
+  private static String stopName(Generator.Stop stop) {
+    return stop.name().toLowerCase(Locale.ROOT);
+  }
+
+  /** The caller's {@code X-Request-Id} when it is a sane token, else a new one. */
+  private static String requestId(Context ctx) {
+    String given = ctx.header("X-Request-Id");
+    return given != null && given.matches("[A-Za-z0-9._:-]{1,128}") ? given : UUID.randomUUID().toString();
+  }
+
+  private void listModels(Context ctx) {
+    Map<String, Object> loaded = new LinkedHashMap<>();
+    for (String name : models.names()) {
+      ModelManifest m = models.current(name);
+      loaded.put(name, Map.of("id", m.id(), "type", m.type(), "dir", m.dir().toString()));
+    }
+    ctx.json(Map.of("default", models.defaultModel(), "models", loaded));
+  }
+
+  /** Loads the model again (from {@code {"dir": …}} when given), swaps it in, retires the old one. */
+  private void reloadModel(Context ctx) {
+    String name = ctx.pathParam("name");
+    if (!models.has(name)) {
+      throw new ApiError.Failure(404, "model_not_found", "name", "no model named '" + name + "'; loaded: " + models.names());
+    }
+    String dir = ctx.body().isBlank() ? null : JsonBodies.textOrNumber(JsonBodies.object(ctx.body()).path("dir"));
+    String before = models.current(name).id();
+    ModelManifest now;
+    try {
+      now = models.replace(name, dir == null ? null : Path.of(dir));
+    } catch (RuntimeException e) {
+      LOG.warn("reloading model '{}' failed; it keeps serving {}", name, before, e);
+      throw new ApiError.Failure(422, "model_load_failed", "dir", "could not load model '" + name + "' ("
+          + e.getMessage() + "); it keeps serving " + before);
+    }
+    ctx.json(Map.of("model", name, "previous", before, "current", now.id()));
   }
 
   private void ready(Context ctx) {
     boolean store = storeReachable.getAsBoolean();
     ctx.status(store ? 200 : 503).json(Map.of("status", store ? "READY" : "DEGRADED", "feature_store", store ? "up" : "down",
-        "model", generator.modelId()));
+        "model", models.current(models.defaultModel()).id()));
   }
 
   private Long ageMs(Instant t) {

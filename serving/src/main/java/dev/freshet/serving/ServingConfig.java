@@ -3,10 +3,19 @@ package dev.freshet.serving;
 import dev.freshet.common.FeatureStoreSchema;
 import dev.freshet.common.Settings;
 import dev.freshet.common.Topics;
+import dev.freshet.serving.generator.GenerationBatcher;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
-/** Typed configuration of the serving service; keys are documented in the README. */
+/**
+ * Typed configuration of the serving service; keys are documented in the README.
+ *
+ * @param models model name to directory, in the order given; {@value #BUNDLED} is the model
+ *     committed with the code, unpacked into {@code scratchDir}
+ * @param kafkaBootstrapServers where the generation log goes; null when it is off
+ */
 public record ServingConfig(
     String httpHost,
     int httpPort,
@@ -15,17 +24,32 @@ public record ServingConfig(
     String keyspace,
     Duration featureReadTimeout,
     Duration speculativeDelay,
-    Path modelDir,
+    Map<String, String> models,
+    String defaultModel,
     Path scratchDir,
+    GenerationBatcher.Settings batching,
     int maxTokensLimit,
-    int defaultMaxTokens,
     int promptMaxChars,
+    Duration generateTimeout,
+    Duration generateMaxTimeout,
     int batchMaxIds,
     Duration freshnessWait,
-    String watermarkSource) {
+    String watermarkSource,
+    String kafkaBootstrapServers,
+    String generationLogTopic,
+    int topicPartitions,
+    short replicationFactor,
+    int generationLogBuffer) {
+
+  public static final String BUNDLED = "bundled";
 
   public static ServingConfig from(Settings s) {
-    String modelDir = s.string("generator.model-dir", "");
+    Map<String, String> models = models(s.string("generator.models", "default=" + BUNDLED));
+    String defaultModel = s.string("generator.default-model", models.keySet().iterator().next());
+    if (!models.containsKey(defaultModel)) {
+      throw new Settings.ConfigException("generator.default-model '" + defaultModel + "' is not in generator.models " + models.keySet());
+    }
+    boolean log = Boolean.parseBoolean(s.string("generation-log.enabled", "true"));
     return new ServingConfig(
         s.string("http.host", "127.0.0.1"),
         s.integer("http.port", 8080),
@@ -34,13 +58,46 @@ public record ServingConfig(
         s.string("cql.keyspace", FeatureStoreSchema.DEFAULT_KEYSPACE),
         s.duration("cql.request-timeout", Duration.ofMillis(500)),
         s.duration("cql.speculative-delay", Duration.ofMillis(10)),
-        modelDir.isEmpty() ? null : Path.of(modelDir),
+        models,
+        defaultModel,
         Path.of(s.string("generator.scratch-dir", System.getProperty("java.io.tmpdir") + "/freshet-model")),
+        new GenerationBatcher.Settings(
+            s.integer("generator.queue-capacity", 256),
+            s.integer("generator.max-batch", 16),
+            s.duration("generator.batch-max-wait", Duration.ofMillis(2)),
+            s.integer("generator.workers", 1)),
         s.integer("generator.max-tokens-limit", 128),
-        s.integer("generator.default-max-tokens", 64),
         s.integer("generate.prompt-max-chars", 2000),
+        s.duration("generate.timeout", Duration.ofSeconds(2)),
+        s.duration("generate.max-timeout", Duration.ofSeconds(30)),
         s.integer("features-api.batch-max-ids", 100),
         s.duration("features-api.freshness-wait", Duration.ofSeconds(2)),
-        s.string("features-api.watermark-source", Topics.CHANGE_TOPIC_PREFIX));
+        s.string("features-api.watermark-source", Topics.CHANGE_TOPIC_PREFIX),
+        log ? s.requireString("kafka.bootstrap-servers") : null,
+        s.string("topics.generations", Topics.GENERATIONS),
+        s.integer("topics.partitions", 2),
+        (short) s.integer("topics.replication-factor", 1),
+        s.integer("generation-log.buffer", 10_000));
+  }
+
+  /** {@code name=dir,name=dir}; a name given twice is a mistake, not an override. */
+  private static Map<String, String> models(String spec) {
+    Map<String, String> models = new LinkedHashMap<>();
+    for (String entry : spec.split(",")) {
+      if (entry.isBlank()) {
+        continue;
+      }
+      int eq = entry.indexOf('=');
+      if (eq <= 0 || eq == entry.length() - 1) {
+        throw new Settings.ConfigException("generator.models: '" + entry.trim() + "' is not name=directory");
+      }
+      if (models.put(entry.substring(0, eq).trim(), entry.substring(eq + 1).trim()) != null) {
+        throw new Settings.ConfigException("generator.models names '" + entry.substring(0, eq).trim() + "' twice");
+      }
+    }
+    if (models.isEmpty()) {
+      throw new Settings.ConfigException("generator.models lists no model");
+    }
+    return models;
   }
 }

@@ -2,13 +2,16 @@ package dev.freshet.serving;
 
 import dev.freshet.common.ServiceMain;
 import dev.freshet.common.Settings;
-import dev.freshet.serving.generator.Generator;
+import dev.freshet.serving.generator.ModelRegistry;
 import dev.freshet.serving.generator.GruGenerator;
 import io.javalin.Javalin;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,18 +23,25 @@ public final class ServingService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ServingService.class);
 
   private final FeatureStoreReader store;
-  private final Generator generator;
+  private final ModelRegistry models;
+  private final GenerationLog generationLog;
   private final Javalin http;
   private final ServingApp app;
 
   private ServingService(ServingConfig config) {
-    generator = config.modelDir() == null ? GruGenerator.loadBundled(config.scratchDir()) : GruGenerator.load(config.modelDir());
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    List<ModelRegistry.Source> sources = new ArrayList<>();
+    config.models().forEach((name, dir) -> sources.add(new ModelRegistry.Source(name, ServingConfig.BUNDLED.equals(dir)
+        ? GruGenerator.unpackBundled(config.scratchDir().resolve(name)) : Path.of(dir))));
+    models = new ModelRegistry(sources, config.defaultModel(), config.batching(), registry);
+    generationLog = config.kafkaBootstrapServers() == null ? null : new GenerationLog(config.kafkaBootstrapServers(),
+        config.generationLogTopic(), config.topicPartitions(), config.replicationFactor(), config.generationLogBuffer(), registry);
     store = new FeatureStoreReader(config.cqlContactPoints(), config.cqlLocalDatacenter(), config.featureReadTimeout(),
         config.speculativeDelay(), config.keyspace(), Duration.ofSeconds(2));
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    app = new ServingApp(config, store, generator, registry, store::reachable, Clock.systemUTC());
+    app = new ServingApp(config, store, models, generationLog, registry, store::reachable, Clock.systemUTC());
     http = app.create().start();
-    LOG.info("serving on http://{}:{} with model {}", config.httpHost(), http.port(), generator.modelId());
+    LOG.info("serving on http://{}:{} with models {} (default '{}'), generation log {}", config.httpHost(), http.port(),
+        models.names(), models.defaultModel(), generationLog == null ? "off" : "to " + config.generationLogTopic());
   }
 
   public static ServingService start(ServingConfig config) {
@@ -44,10 +54,13 @@ public final class ServingService implements AutoCloseable {
 
   @Override
   public void close() {
+    models.close(); // refuses new generations (429, retry elsewhere) and answers the queued ones while HTTP still runs
     http.stop();
     app.close();
+    if (generationLog != null) {
+      generationLog.close(); // after the models, so the last answers are logged
+    }
     store.close();
-    generator.close();
   }
 
   public static void main(String[] args) {

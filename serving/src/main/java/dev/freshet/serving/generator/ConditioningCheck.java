@@ -11,33 +11,43 @@ import java.util.List;
 public final class ConditioningCheck {
   private ConditioningCheck() {}
 
-  public record Result(int profiles, int correct, List<String> failures) {
+  /** All profiles, and separately those with a category and author pair training never showed together. */
+  public record Result(int profiles, int correct, int heldOutProfiles, int heldOutCorrect, List<String> failures) {
     public double accuracy() {
       return profiles == 0 ? 0 : (double) correct / profiles;
+    }
+
+    public double heldOutAccuracy() {
+      return heldOutProfiles == 0 ? 0 : (double) heldOutCorrect / heldOutProfiles;
     }
   }
 
   public static Result run(Generator generator) {
     int total = 0;
     int correct = 0;
+    int heldOut = 0;
+    int heldOutCorrect = 0;
     List<String> failures = new ArrayList<>();
     int i = 0;
     for (String category : DemoCatalog.CATEGORIES) {
       for (String author : DemoCatalog.AUTHORS) {
         for (String spend : Profile.SPEND_BANDS) {
           String activity = Profile.ACTIVITY_BANDS.get(i++ % Profile.ACTIVITY_BANDS.size());
-          Profile p = new Profile(category, author, spend, activity, List.of(), List.of(), true);
+          Profile p = Profile.of(category, author, spend, activity);
           String text = generator.generate(PromptBuilder.build(p, "recommend something"), 64).text();
           total++;
+          boolean novel = TrainingCorpus.heldOut(category, author);
+          heldOut += novel ? 1 : 0;
           boolean ok = TrainingCorpus.expectedPhrases(p).stream().allMatch(phrase -> text.replace(" ,", ",").contains(phrase.replace(" ,", ",")));
           if (ok) {
             correct++;
+            heldOutCorrect += novel ? 1 : 0;
           } else if (failures.size() < 5) {
             failures.add(PromptBuilder.build(p, "recommend something") + " -> " + text);
           }
         }
       }
     }
-    return new Result(total, correct, failures);
+    return new Result(total, correct, heldOut, heldOutCorrect, failures);
   }
 }

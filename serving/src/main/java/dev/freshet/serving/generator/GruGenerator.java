@@ -3,6 +3,7 @@ package dev.freshet.serving.generator;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -12,50 +13,51 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Properties;
-import java.util.SplittableRandom;
 
 /**
- * Runs the default {@link GruLanguageModel} with DJL's PyTorch engine on CPU: one token per step
- * carrying the GRU state, chosen by the request's {@link Sampling}. One shared model serves all request threads; each
- * request gets its own NDManager, closed when it ends.
+ * Runs the default {@link GruLanguageModel} (manifest type {@value #TYPE}) with DJL's PyTorch
+ * engine on CPU. A batch reads each prompt on its own (a GRU has no padding mask, and prompts
+ * differ in length), then steps all rows together, one token per step, carrying the GRU state.
+ * One shared model serves every thread; each batch has its own NDManager, closed when it ends.
  */
 public final class GruGenerator implements Generator {
+  public static final String TYPE = "djl-gru";
+  /** File name prefix of the parameters DJL writes: {@code freshet-gru-0000.params}. */
+  static final String PARAMS = "freshet-gru";
   /** Where the committed default model lives on the classpath. */
   public static final String BUNDLED = "/dev/freshet/serving/model/";
-  private static final List<String> BUNDLED_FILES = List.of("manifest.properties", "vocab.txt", GruModelFiles.NAME + "-0000.params");
+  private static final List<String> BUNDLED_FILES = List.of(ModelManifest.FILE, "vocab.txt", PARAMS + "-0000.params");
 
   private final Model model;
   private final GruLanguageModel block;
   private final WordVocabulary vocabulary;
-  private final String modelId;
+  private final ModelManifest manifest;
 
-  private GruGenerator(Model model, GruLanguageModel block, WordVocabulary vocabulary, String modelId) {
+  private GruGenerator(Model model, GruLanguageModel block, WordVocabulary vocabulary, ModelManifest manifest) {
     this.model = model;
     this.block = block;
     this.vocabulary = vocabulary;
-    this.modelId = modelId;
+    this.manifest = manifest;
   }
 
-  public static GruGenerator load(Path dir) {
+  public static GruGenerator load(ModelManifest manifest) {
     DjlRuntime.configure();
-    GruModelFiles files = new GruModelFiles(dir);
-    Properties manifest = files.readManifest();
+    Path dir = manifest.dir();
     try {
-      WordVocabulary vocabulary = WordVocabulary.fromLines(Files.readAllLines(files.vocabulary()));
-      int size = GruModelFiles.intProperty(manifest, "vocab-size");
+      WordVocabulary vocabulary = WordVocabulary.fromLines(Files.readAllLines(manifest.tokenizerFile()));
+      int size = manifest.intProperty("vocab-size");
       if (size != vocabulary.size()) {
-        throw new IllegalStateException("model " + dir + ": manifest says " + size + " tokens, vocab.txt has " + vocabulary.size());
+        throw new IllegalStateException("model " + dir + ": manifest says " + size + " tokens, " + manifest.tokenizer() + " has " + vocabulary.size());
       }
-      GruLanguageModel block = new GruLanguageModel(size,
-          GruModelFiles.intProperty(manifest, "embedding-size"), GruModelFiles.intProperty(manifest, "hidden-size"));
-      Model model = Model.newInstance(GruModelFiles.NAME, "PyTorch");
+      GruLanguageModel block = new GruLanguageModel(size, manifest.intProperty("embedding-size"), manifest.intProperty("hidden-size"));
+      Model model = Model.newInstance(PARAMS, "PyTorch");
       model.setBlock(block);
-      model.load(dir, GruModelFiles.NAME);
-      String id = GruModelFiles.NAME + "@" + manifest.getProperty("trained-at", "unknown");
-      return new GruGenerator(model, block, vocabulary, id);
+      model.load(dir, PARAMS);
+      return new GruGenerator(model, block, vocabulary, manifest);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot load model from " + dir, e);
     } catch (MalformedModelException e) {
@@ -63,8 +65,8 @@ public final class GruGenerator implements Generator {
     }
   }
 
-  /** Loads the model committed with the code (copied out of the jar into {@code scratch}). */
-  public static GruGenerator loadBundled(Path scratch) {
+  /** Unpacks the model committed with the code into {@code scratch} and returns that directory. */
+  public static Path unpackBundled(Path scratch) {
     try {
       Files.createDirectories(scratch);
       for (String name : BUNDLED_FILES) {
@@ -72,46 +74,106 @@ public final class GruGenerator implements Generator {
           if (in == null) {
             throw new IllegalStateException("bundled model file " + name + " missing: run bin/train-model");
           }
-          Files.copy(in, scratch.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+          Files.copy(in, scratch.resolve(name), StandardCopyOption.REPLACE_EXISTING);
         }
       }
-      return load(scratch);
+      return scratch;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot unpack bundled model to " + scratch, e);
     }
   }
 
-  @Override
-  public Generation generate(String prompt, int maxTokens, Sampling sampling) {
-    List<String> promptTokens = WordVocabulary.tokenize(prompt);
-    long[] ids = new long[promptTokens.size() + 2];
-    ids[0] = vocabulary.id(WordVocabulary.BOS);
-    for (int i = 0; i < promptTokens.size(); i++) {
-      ids[i + 1] = vocabulary.id(promptTokens.get(i));
-    }
-    ids[ids.length - 1] = vocabulary.id(WordVocabulary.SEP);
-    int eos = vocabulary.id(WordVocabulary.EOS);
-    List<String> out = new ArrayList<>();
-    SplittableRandom random = sampling.random();
-    try (NDManager manager = model.getNDManager().newSubManager()) {
-      ParameterStore ps = new ParameterStore(manager, false);
-      NDList step = block.forward(ps, new NDList(manager.create(ids, new Shape(1, ids.length))), false);
-      for (int i = 0; i < maxTokens; i++) {
-        NDArray logits = step.get(0);
-        int next = sampling.next(logits.get(0, logits.getShape().get(1) - 1).toFloatArray(), random);
-        if (next == eos) {
-          break;
-        }
-        out.add(vocabulary.token(next));
-        step = block.forward(ps, new NDList(manager.create(new long[] {next}, new Shape(1, 1)), step.get(1)), false);
-      }
-    }
-    return new Generation(WordVocabulary.detokenize(out), out.size());
+  /** Loads the model committed with the code (copied out of the jar into {@code scratch}). */
+  public static GruGenerator loadBundled(Path scratch) {
+    return load(ModelManifest.read(unpackBundled(scratch)));
   }
 
   @Override
-  public String modelId() {
-    return modelId;
+  public List<Generation> generate(List<Request> batch) {
+    long[][] prompts = new long[batch.size()][];
+    for (int i = 0; i < prompts.length; i++) {
+      prompts[i] = encodePrompt(batch.get(i).prompt());
+    }
+    List<Generation> out = new ArrayList<>(batch.size());
+    try (StepSession session = new StepSession()) {
+      for (TokenLoop.Output o : TokenLoop.run(session, prompts, batch, vocabulary.id(WordVocabulary.EOS))) {
+        List<String> words = o.tokens().stream().map(vocabulary::token).toList();
+        out.add(new Generation(WordVocabulary.detokenize(words), words.size(), o.stop()));
+      }
+    }
+    return out;
+  }
+
+  /** {@code <bos> prompt <sep>}: the model writes the completion after the separator. */
+  private long[] encodePrompt(String prompt) {
+    List<String> words = WordVocabulary.tokenize(prompt);
+    long[] ids = new long[words.size() + 2];
+    ids[0] = vocabulary.id(WordVocabulary.BOS);
+    for (int i = 0; i < words.size(); i++) {
+      ids[i + 1] = vocabulary.id(words.get(i));
+    }
+    ids[ids.length - 1] = vocabulary.id(WordVocabulary.SEP);
+    return ids;
+  }
+
+  /** The GRU state of every row still generating, shape {@code (1, rows, hidden)}. */
+  private final class StepSession implements TokenLoop.Session {
+    private final NDManager manager = model.getNDManager().newSubManager();
+    private final ParameterStore ps = new ParameterStore(manager, false);
+    private NDArray state;
+    private int[] stateRows;
+
+    @Override
+    public float[][] start(long[][] prompts) {
+      NDList states = new NDList(prompts.length);
+      float[][] scores = new float[prompts.length][];
+      for (int i = 0; i < prompts.length; i++) {
+        NDList out = block.forward(ps, new NDList(manager.create(prompts[i], new Shape(1, prompts[i].length))), false);
+        NDArray logits = out.get(0);
+        scores[i] = logits.get(0, logits.getShape().get(1) - 1).toFloatArray();
+        states.add(out.get(1));
+      }
+      state = prompts.length == 1 ? states.get(0) : NDArrays.concat(states, 1);
+      stateRows = new int[prompts.length];
+      for (int i = 0; i < stateRows.length; i++) {
+        stateRows[i] = i;
+      }
+      return scores;
+    }
+
+    @Override
+    public float[][] next(int[] rows, long[] tokens) {
+      if (rows.length != stateRows.length) { // some rows finished: keep the state of the others only
+        long[] keep = new long[rows.length];
+        for (int i = 0, j = 0; i < rows.length; i++) {
+          while (stateRows[j] != rows[i]) {
+            j++;
+          }
+          keep[i] = j;
+        }
+        state = state.squeeze(0).get(manager.create(keep)).expandDims(0);
+        stateRows = rows.clone();
+      }
+      NDList out = block.forward(ps, new NDList(manager.create(tokens, new Shape(rows.length, 1)), state), false);
+      state = out.get(1);
+      float[] flat = out.get(0).toFloatArray(); // (rows, 1, vocab)
+      int v = vocabulary.size();
+      float[][] scores = new float[rows.length][];
+      for (int i = 0; i < rows.length; i++) {
+        scores[i] = Arrays.copyOfRange(flat, i * v, (i + 1) * v);
+      }
+      return scores;
+    }
+
+    @Override
+    public void close() {
+      manager.close();
+    }
+  }
+
+  @Override
+  public ModelManifest manifest() {
+    return manifest;
   }
 
   @Override

@@ -1,9 +1,9 @@
 package dev.freshet.serving.generator;
 
-import dev.freshet.common.DemoCatalog;
 import dev.freshet.common.UserFeatures;
 import java.math.BigDecimal;
-import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -17,8 +17,8 @@ public record Profile(
     String author,
     String spendBand,
     String activityBand,
-    List<String> used,
-    List<String> notUnderstood,
+    Map<String, Object> used,
+    Map<String, Object> notUnderstood,
     boolean personalized) {
 
   public static final String OTHER = "other";
@@ -28,17 +28,23 @@ public record Profile(
 
   /** The profile used when no features could be read: the model answers generically. */
   public static Profile unpersonalized() {
-    return new Profile(NONE, NONE, NONE, "quiet", List.of(), List.of(), false);
+    return new Profile(NONE, NONE, NONE, "quiet", Map.of(), Map.of(), false);
   }
 
-  public static Profile fromFeatures(Map<String, Object> features) {
-    List<String> used = new ArrayList<>();
-    List<String> notUnderstood = new ArrayList<>();
-    String category = known(features, UserFeatures.LAST_VIEWED_CATEGORY, DemoCatalog.CATEGORIES, used, notUnderstood);
-    String author = known(features, UserFeatures.LAST_VIEWED_AUTHOR, DemoCatalog.AUTHORS, used, notUnderstood);
+  /** A profile given directly (training corpus, checks, tests) rather than read from features. */
+  public static Profile of(String category, String author, String spendBand, String activityBand) {
+    return new Profile(category, author, spendBand, activityBand, Map.of(), Map.of(), true);
+  }
+
+  /** The profile for {@code model}: category and author values must be among those its manifest lists. */
+  public static Profile fromFeatures(Map<String, Object> features, ModelManifest model) {
+    Map<String, Object> used = new LinkedHashMap<>();
+    Map<String, Object> notUnderstood = new LinkedHashMap<>();
+    String category = known(features, UserFeatures.LAST_VIEWED_CATEGORY, model.categories(), used, notUnderstood);
+    String author = known(features, UserFeatures.LAST_VIEWED_AUTHOR, model.authors(), used, notUnderstood);
     BigDecimal spend = number(features, UserFeatures.PURCHASE_AMOUNT_24H, used, notUnderstood);
     BigDecimal events = number(features, UserFeatures.EVENTS_1H, used, notUnderstood);
-    return new Profile(category, author, spendBand(spend), activityBand(events), List.copyOf(used), List.copyOf(notUnderstood), true);
+    return new Profile(category, author, spendBand(spend), activityBand(events), Collections.unmodifiableMap(used), Collections.unmodifiableMap(notUnderstood), true);
   }
 
   /** Purchases in the last 24 hours: none, under 50 low, under 200 mid, else high. */
@@ -60,31 +66,31 @@ public record Profile(
     return events.compareTo(BigDecimal.valueOf(30)) <= 0 ? "active" : "busy";
   }
 
-  private static String known(Map<String, Object> f, String name, List<String> vocabulary, List<String> used, List<String> notUnderstood) {
+  private static String known(Map<String, Object> f, String name, List<String> vocabulary, Map<String, Object> used, Map<String, Object> notUnderstood) {
     Object v = f.get(name);
     if (v == null) {
       return NONE;
     }
     String s = v.toString().trim().toLowerCase();
     if (vocabulary.contains(s)) {
-      used.add(name);
+      used.put(name, v);
       return s;
     }
-    notUnderstood.add(name);
+    notUnderstood.put(name, v);
     return OTHER;
   }
 
-  private static BigDecimal number(Map<String, Object> f, String name, List<String> used, List<String> notUnderstood) {
+  private static BigDecimal number(Map<String, Object> f, String name, Map<String, Object> used, Map<String, Object> notUnderstood) {
     Object v = f.get(name);
     if (v == null) {
       return null;
     }
     try {
       BigDecimal d = new BigDecimal(v.toString());
-      used.add(name);
+      used.put(name, v);
       return d;
     } catch (NumberFormatException e) {
-      notUnderstood.add(name);
+      notUnderstood.put(name, v);
       return null;
     }
   }

@@ -1,6 +1,7 @@
 package dev.freshet.serving.generator;
 
 import ai.djl.Model;
+import dev.freshet.common.DemoCatalog;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -15,9 +16,12 @@ import ai.djl.training.tracker.Tracker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.List;
-import java.util.Properties;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -33,19 +37,24 @@ public final class TrainModel {
 
   private TrainModel() {}
 
-  public record Settings(Path out, int steps, long seed, float learningRate) {}
+  public record Settings(Path out, int steps, long seed, float learningRate) {
+    /** What the committed model was trained with. */
+    public static Settings defaults(Path out) {
+      return new Settings(out, 3500, 42, 0.008f);
+    }
+  }
 
   public static void main(String[] args) throws Exception {
     dev.freshet.common.Settings options = dev.freshet.common.Settings.fromCommandLine(args,
         "bin/train-model [--out DIR] [--steps N] [--seed S] [--lr RATE]", "out", "steps", "seed", "lr");
     Path out = Path.of(options.string("out", "serving/src/main/resources/dev/freshet/serving/model"));
-    int steps = options.integer("steps", 3500);
-    long seed = options.integer("seed", 42);
-    float learningRate = (float) options.number("lr", 0.008);
-    train(new Settings(out, steps, seed, learningRate), System.out::println);
-    try (GruGenerator g = GruGenerator.load(out)) {
+    Settings d = Settings.defaults(out);
+    train(new Settings(out, options.integer("steps", d.steps()), options.integer("seed", (int) d.seed()),
+        (float) options.number("lr", d.learningRate())), System.out::println);
+    try (GruGenerator g = GruGenerator.load(ModelManifest.read(out))) {
       ConditioningCheck.Result r = ConditioningCheck.run(g);
-      System.out.printf("conditioning check: %d/%d profiles correct (%.1f%%)%n", r.correct(), r.profiles(), 100 * r.accuracy());
+      System.out.printf("conditioning check: %d/%d profiles correct (%.1f%%), held-out pairs %d/%d%n",
+          r.correct(), r.profiles(), 100 * r.accuracy(), r.heldOutCorrect(), r.heldOutProfiles());
       r.failures().forEach(f -> System.out.println("  wrong: " + f));
     }
   }
@@ -58,7 +67,7 @@ public final class TrainModel {
     int v = vocab.size();
     Random random = new Random(s.seed());
     long started = System.nanoTime();
-    try (Model model = Model.newInstance(GruModelFiles.NAME, "PyTorch")) {
+    try (Model model = Model.newInstance(GruGenerator.PARAMS, "PyTorch")) {
       model.setBlock(new GruLanguageModel(v, EMBEDDING, HIDDEN));
       DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
           .optOptimizer(Adam.builder().optLearningRateTracker(Tracker.fixed(s.learningRate())).optClipGrad(1f).build());
@@ -95,27 +104,43 @@ public final class TrainModel {
       }
       Files.createDirectories(s.out());
       // Always epoch 0, replacing any earlier model: DJL would otherwise number a new file beside the old one.
-      try (var old = Files.newDirectoryStream(s.out(), GruModelFiles.NAME + "-*.params")) {
+      try (var old = Files.newDirectoryStream(s.out(), GruGenerator.PARAMS + "-*.params")) {
         for (Path p : old) {
           Files.delete(p);
         }
       }
       model.setProperty("Epoch", "0");
-      model.save(s.out(), GruModelFiles.NAME);
+      model.save(s.out(), GruGenerator.PARAMS);
       Files.write(s.out().resolve("vocab.txt"), vocab.tokens());
-      Properties manifest = new Properties();
-      manifest.setProperty("type", "djl-gru");
-      manifest.setProperty("vocab-size", Integer.toString(v));
-      manifest.setProperty("embedding-size", Integer.toString(EMBEDDING));
-      manifest.setProperty("hidden-size", Integer.toString(HIDDEN));
-      manifest.setProperty("steps", Integer.toString(s.steps()));
-      manifest.setProperty("batch", Integer.toString(BATCH));
-      manifest.setProperty("seed", Long.toString(s.seed()));
-      manifest.setProperty("learning-rate", Float.toString(s.learningRate()));
-      manifest.setProperty("trained-by", "bin/train-model --steps " + s.steps() + " --seed " + s.seed() + " --lr " + s.learningRate());
-      manifest.setProperty("trained-at", Instant.now().toString());
-      new GruModelFiles(s.out()).writeManifest(manifest);
+      Map<String, String> manifest = new HashMap<>();
+      manifest.put("type", GruGenerator.TYPE);
+      manifest.put("name", GruGenerator.PARAMS);
+      // Named by its weights: a rerun that reproduces them bit for bit gets the same version.
+      manifest.put("version", "s" + s.seed() + "-" + sha256(s.out().resolve(GruGenerator.PARAMS + "-0000.params")).substring(0, 12));
+      manifest.put("tokenizer", "vocab.txt");
+      manifest.put("generation.max-tokens", "64");
+      manifest.put("generation.temperature", "0");
+      manifest.put("generation.top-k", "0");
+      manifest.put("profile.categories", String.join(",", DemoCatalog.CATEGORIES));
+      manifest.put("profile.authors", String.join(",", DemoCatalog.AUTHORS));
+      manifest.put("vocab-size", Integer.toString(v));
+      manifest.put("embedding-size", Integer.toString(EMBEDDING));
+      manifest.put("hidden-size", Integer.toString(HIDDEN));
+      manifest.put("steps", Integer.toString(s.steps()));
+      manifest.put("batch", Integer.toString(BATCH));
+      manifest.put("seed", Long.toString(s.seed()));
+      manifest.put("learning-rate", Float.toString(s.learningRate()));
+      manifest.put("trained-by", "bin/train-model --steps " + s.steps() + " --seed " + s.seed() + " --lr " + s.learningRate());
+      ModelManifest.write(s.out(), manifest, "written by bin/train-model; do not edit");
       progress.accept("wrote " + s.out().toAbsolutePath());
+    }
+  }
+
+  private static String sha256(Path file) throws IOException {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 

@@ -1,9 +1,14 @@
 package dev.freshet.serving.generator;
 
 import dev.freshet.common.DemoCatalog;
+import dev.freshet.common.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
@@ -20,6 +25,24 @@ public final class TrainingCorpus {
 
   private TrainingCorpus() {}
 
+  /**
+   * Writes {@code --examples} examples as JSON lines {@code {"prompt", "completion"}} to {@code --out},
+   * after a first line naming the profile values they condition on ({@code {"categories", "authors"}}),
+   * for trainers outside the JVM (bin/make-torchscript-model). Same {@code --seed}, same file.
+   */
+  public static void main(String[] args) throws IOException {
+    dev.freshet.common.Settings o = dev.freshet.common.Settings.fromCommandLine(args,
+        "TrainingCorpus --out FILE [--examples N] [--seed S]", "out", "examples", "seed");
+    Random random = new Random(o.integer("seed", 42));
+    List<String> lines = new ArrayList<>();
+    lines.add(Json.write(Map.of("categories", DemoCatalog.CATEGORIES, "authors", DemoCatalog.AUTHORS)));
+    for (int i = o.integer("examples", 20_000); i > 0; i--) {
+      Example e = example(random);
+      lines.add(Json.write(Map.of("prompt", e.prompt(), "completion", e.completion())));
+    }
+    Files.write(Path.of(o.requireString("out")), lines);
+  }
+
   /** One training example: prompt and completion, as text. */
   public record Example(String prompt, String completion) {}
 
@@ -32,10 +55,23 @@ public final class TrainingCorpus {
     return new Example(PromptBuilder.build(p, task), completion(p, random));
   }
 
+  /**
+   * Category and author pairs the corpus never shows together, one author per category: the
+   * conditioning check asks for them anyway, so it sees whether the model composes what the
+   * profile says rather than recalling pairs it was trained on.
+   */
+  static boolean heldOut(String category, String author) {
+    int c = DemoCatalog.CATEGORIES.indexOf(category);
+    return c >= 0 && DemoCatalog.AUTHORS.indexOf(author) == (c * 5 + 3) % DemoCatalog.AUTHORS.size();
+  }
+
   static Profile randomProfile(Random r) {
     String category = r.nextInt(12) == 0 ? Profile.OTHER : pick(r, DemoCatalog.CATEGORIES);
-    String author = r.nextInt(12) == 0 ? Profile.OTHER : pick(r, DemoCatalog.AUTHORS);
-    return new Profile(category, author, pick(r, Profile.SPEND_BANDS), pick(r, Profile.ACTIVITY_BANDS), List.of(), List.of(), true);
+    String author;
+    do {
+      author = r.nextInt(12) == 0 ? Profile.OTHER : pick(r, DemoCatalog.AUTHORS);
+    } while (heldOut(category, author));
+    return Profile.of(category, author, pick(r, Profile.SPEND_BANDS), pick(r, Profile.ACTIVITY_BANDS));
   }
 
   /** The expected text for a profile; {@link #expectedPhrases} names the parts a test checks. */

@@ -18,9 +18,10 @@ class BundledModelTest {
     try (GruGenerator g = GruGenerator.loadBundled(scratch)) {
       ConditioningCheck.Result r = ConditioningCheck.run(g);
       assertThat(r.accuracy()).as("profiles with correct category, author and spend offer: %s", r.failures()).isGreaterThanOrEqualTo(0.95);
+      assertThat(r.heldOutAccuracy()).as("category and author pairs training never showed together").isGreaterThanOrEqualTo(0.9);
 
-      Profile cheapBooks = new Profile("books", "atwood", "low", "quiet", List.of(), List.of(), true);
-      Profile premiumGames = new Profile("games", "lem", "high", "busy", List.of(), List.of(), true);
+      Profile cheapBooks = Profile.of("books", "atwood", "low", "quiet");
+      Profile premiumGames = Profile.of("games", "lem", "high", "busy");
       String a = g.generate(PromptBuilder.build(cheapBooks, "recommend something"), 64).text();
       String b = g.generate(PromptBuilder.build(premiumGames, "recommend something"), 64).text();
       assertThat(a).contains("books").contains("atwood").contains("affordable");
@@ -39,7 +40,7 @@ class BundledModelTest {
   @Test
   void theSameSeedGivesTheSameTextAndSamplingVaries() {
     try (GruGenerator g = GruGenerator.loadBundled(scratch)) {
-      String prompt = PromptBuilder.build(new Profile("music", "eco", "mid", "active", List.of(), List.of(), true), "recommend");
+      String prompt = PromptBuilder.build(Profile.of("music", "eco", "mid", "active"), "recommend");
       Sampling hot = new Sampling(1.5, 0, 7);
       assertThat(g.generate(prompt, 32, hot).text()).isEqualTo(g.generate(prompt, 32, hot).text());
       assertThat(g.generate(prompt, 32, new Sampling(0, 0, 99)).text()).isEqualTo(g.generate(prompt, 32).text());
@@ -49,6 +50,34 @@ class BundledModelTest {
       }
       assertThat(texts).as("8 seeds at temperature 1.5").hasSizeGreaterThan(1);
       assertThat(g.generate(prompt, 32, new Sampling(2.0, 1, 3)).text()).as("top_k 1 is greedy").isEqualTo(g.generate(prompt, 32).text());
+    }
+  }
+
+  @Test
+  void aBatchGivesEachRequestTheTextItWouldGetAlone() {
+    try (GruGenerator g = GruGenerator.loadBundled(scratch)) {
+      List<Generator.Request> batch = List.of(
+          new Generator.Request(PromptBuilder.build(Profile.of("books", "atwood", "low", "quiet"), "recommend something"), 0, 64, Sampling.GREEDY, Long.MAX_VALUE),
+          new Generator.Request(PromptBuilder.build(Profile.of("games", "lem", "high", "busy"), "pick something for me please"), 0, 5, Sampling.GREEDY, Long.MAX_VALUE),
+          new Generator.Request(PromptBuilder.build(Profile.unpersonalized(), "hi"), 0, 64, new Sampling(0.8, 20, 7), Long.MAX_VALUE),
+          new Generator.Request(PromptBuilder.build(Profile.of("kitchen", "other", "mid", "active"), "give me an idea"), 30, 40, Sampling.GREEDY, Long.MAX_VALUE));
+      List<Generator.Generation> together = g.generate(batch);
+      for (int i = 0; i < batch.size(); i++) {
+        assertThat(together.get(i)).as("row %d", i).isEqualTo(g.generate(List.of(batch.get(i))).get(0));
+      }
+      assertThat(together.get(1).tokens()).isEqualTo(5);
+      assertThat(together.get(1).stop()).isEqualTo(Generator.Stop.MAX_TOKENS);
+      assertThat(together.get(0).stop()).isEqualTo(Generator.Stop.END_TOKEN);
+      assertThat(together.get(3).tokens()).as("min_tokens 30 holds the end token back").isGreaterThanOrEqualTo(30);
+    }
+  }
+
+  @Test
+  void aRequestPastItsDeadlineStops() {
+    try (GruGenerator g = GruGenerator.loadBundled(scratch)) {
+      Generator.Generation late = g.generate(List.of(new Generator.Request("hi", 0, 64, Sampling.GREEDY, System.nanoTime()))).get(0);
+      assertThat(late.stop()).isEqualTo(Generator.Stop.DEADLINE);
+      assertThat(late.tokens()).isZero();
     }
   }
 }
