@@ -100,7 +100,7 @@ public final class OnlineBench {
 
         String servingUrl = pipeline.servingUrl();
         Supplier<Request> httpGet = () -> {
-          KeepAliveGet connection = new KeepAliveGet(servingUrl); // one per worker, closed with the JVM
+          KeepAliveHttp connection = new KeepAliveHttp(servingUrl); // one per worker, closed with the JVM
           return () -> {
             int status = connection.get("/v1/users/" + benchUser(users) + "/features");
             if (status != 200) {
@@ -128,7 +128,7 @@ public final class OnlineBench {
   }
 
   /** Waits (at most 120 s) until the machine's CPUs are less than one core busy over a second; returns the wait. */
-  private static double settle() throws Exception {
+  static double settle() throws Exception {
     long start = System.nanoTime();
     long[] before = MachineLoad.cpuTicks();
     while (System.nanoTime() - start < TimeUnit.SECONDS.toNanos(120)) {
@@ -143,7 +143,7 @@ public final class OnlineBench {
     return (System.nanoTime() - start) / 1e9;
   }
 
-  private static String benchUser(int users) {
+  static String benchUser(int users) {
     return "bench-" + ThreadLocalRandom.current().nextInt(users);
   }
 
@@ -153,7 +153,7 @@ public final class OnlineBench {
     }
   }
 
-  private static void loadStore(CqlSession session, int users) throws Exception {
+  static void loadStore(CqlSession session, int users) throws Exception {
     try (FeatureStoreWriter writer = new FeatureStoreWriter(session, FeatureStoreSchema.DEFAULT_KEYSPACE, Duration.ZERO, 512)) {
       List<CompletableFuture<Void>> pending = new ArrayList<>();
       Instant now = Instant.now();
