@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,8 +28,9 @@ import org.HdrHistogram.Histogram;
  * Run by {@code bin/bench-generate}.
  */
 public final class GenerateBench {
-  private static final Pattern BATCH_SIZE = Pattern.compile("^freshet_generate_batch_size_(sum|count)\\{[^}]*} ([0-9.eE+-]+)$",
-      Pattern.MULTILINE);
+  /** Summaries read from serving's metrics: batch sizes, time per batch, time per request inside serving. */
+  private static final List<String> SUMMARIES = List.of("freshet_generate_batch_size", "freshet_generate_batch_seconds",
+      "freshet_serving_generate_seconds");
 
   private GenerateBench() {}
 
@@ -66,16 +68,18 @@ public final class GenerateBench {
         double sustained = 0;
         for (double rate : rates) {
           statuses.clear();
-          double[] batchesBefore = batchSizes(http);
+          double[] before = summaries(http);
           long[] cpu = MachineLoad.cpuTicks();
           long start = System.nanoTime();
           Histogram h = OnlineBench.openLoop(rate, seconds, concurrency, generate);
           double wall = (System.nanoTime() - start) / 1e9;
           double busy = MachineLoad.busyCores(cpu, MachineLoad.cpuTicks());
-          double[] batchesAfter = batchSizes(http);
+          double[] after = summaries(http);
           long ok = statuses.getOrDefault(200, new LongAdder()).sum();
           double throughput = ok / wall;
-          double meanBatch = (batchesAfter[0] - batchesBefore[0]) / Math.max(1, batchesAfter[1] - batchesBefore[1]);
+          double meanBatch = mean(before, after, 0);
+          double meanBatchMs = 1000 * mean(before, after, 1);
+          double meanServingMs = 1000 * mean(before, after, 2);
           Map<Integer, Long> other = new TreeMap<>();
           statuses.forEach((s, n) -> {
             if (s != 200) {
@@ -87,9 +91,9 @@ public final class GenerateBench {
             sustained = Math.max(sustained, rate);
           }
           String line = String.format("  offered %4.0f/s: %6.1f answers/s  p50 %7.1f ms  p99 %7.1f ms  p99.9 %7.1f ms  max %7.1f ms"
-                  + "  mean batch %4.1f  %.1f cores busy%s%s%n",
+                  + "  mean batch %4.1f (%.1f ms)  mean in serving %.1f ms  %.1f cores busy%s%s%n",
               rate, throughput, h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
-              h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0, meanBatch, busy,
+              h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0, meanBatch, meanBatchMs, meanServingMs, busy,
               other.isEmpty() ? "" : "  non-200: " + other, kept ? "" : "  (not sustained)");
           System.err.print(line);
           report.append(line);
@@ -104,14 +108,21 @@ public final class GenerateBench {
     }
   }
 
-  /** Sum and count of serving's batch-size summary, from its Prometheus endpoint. */
-  private static double[] batchSizes(HttpJson http) throws Exception {
+  /** Sum and count of each of {@link #SUMMARIES}, from serving's Prometheus endpoint: [sum0, count0, sum1, ...]. */
+  private static double[] summaries(HttpJson http) throws Exception {
     String text = new String(java.net.URI.create(http.baseUrl() + "/metrics").toURL().openStream().readAllBytes());
-    double[] sumCount = new double[2];
-    Matcher m = BATCH_SIZE.matcher(text);
-    while (m.find()) {
-      sumCount[m.group(1).equals("sum") ? 0 : 1] += Double.parseDouble(m.group(2));
+    double[] values = new double[2 * SUMMARIES.size()];
+    for (int i = 0; i < SUMMARIES.size(); i++) {
+      Matcher m = Pattern.compile("^" + SUMMARIES.get(i) + "_(sum|count)(?:\\{[^}]*})? ([0-9.eE+-]+)$", Pattern.MULTILINE).matcher(text);
+      while (m.find()) {
+        values[2 * i + (m.group(1).equals("sum") ? 0 : 1)] += Double.parseDouble(m.group(2));
+      }
     }
-    return sumCount;
+    return values;
+  }
+
+  /** Mean of summary {@code i} between two readings. */
+  private static double mean(double[] before, double[] after, int i) {
+    return (after[2 * i] - before[2 * i]) / Math.max(1, after[2 * i + 1] - before[2 * i + 1]);
   }
 }

@@ -11,7 +11,10 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +56,9 @@ public final class GenerationBatcher implements AutoCloseable {
   private final Settings settings;
   private final BlockingQueue<Pending> queue;
   private final List<Thread> workers = new ArrayList<>();
+  // Callers' continuations (building and writing the HTTP answer) run here, not on a worker:
+  // a worker goes on to its next batch as soon as the model is done.
+  private final ExecutorService responders;
   private volatile boolean closing;
   private final Counter rejected;
   private final Counter expired;
@@ -71,6 +77,12 @@ public final class GenerationBatcher implements AutoCloseable {
         .publishPercentiles(0.5, 0.99).register(metrics);
     batchTime = Timer.builder("freshet_generate_batch_seconds").tag("model", model).publishPercentiles(0.5, 0.99).register(metrics);
     Gauge.builder("freshet_generate_queue_depth", queue, BlockingQueue::size).tag("model", model).register(metrics);
+    AtomicInteger responderCount = new AtomicInteger();
+    responders = Executors.newFixedThreadPool(2, r -> {
+      Thread t = new Thread(r, "generate-" + model + "-respond-" + responderCount.getAndIncrement());
+      t.setDaemon(true);
+      return t;
+    });
     for (int i = 0; i < settings.workers(); i++) {
       Thread t = new Thread(this::work, "generate-" + model + "-" + i);
       t.start();
@@ -154,7 +166,7 @@ public final class GenerationBatcher implements AutoCloseable {
           expired.increment();
           p.done().completeExceptionally(new DeadlineExceeded("the deadline passed after " + g.tokens() + " generated tokens"));
         } else {
-          p.done().complete(new Served(g, manifest, live.size(), started - p.queuedAt()));
+          p.done().completeAsync(() -> new Served(g, manifest, live.size(), started - p.queuedAt()), responders);
         }
       }
     } catch (RuntimeException e) {
@@ -178,6 +190,12 @@ public final class GenerationBatcher implements AutoCloseable {
     Pending left;
     while ((left = queue.poll()) != null) {
       left.done().completeExceptionally(new Overloaded("the server stopped before this request ran"));
+    }
+    responders.shutdown();
+    try {
+      responders.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 }

@@ -17,11 +17,13 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Runs the default {@link GruLanguageModel} (manifest type {@value #TYPE}) with DJL's PyTorch
- * engine on CPU. A batch reads each prompt on its own (a GRU has no padding mask, and prompts
- * differ in length), then steps all rows together, one token per step, carrying the GRU state.
+ * engine on CPU. A batch reads its prompts in groups of equal length (a GRU has no padding mask),
+ * then steps all rows together, one token per step, carrying the GRU state.
  * One shared model serves every thread; each batch has its own NDManager, closed when it ends.
  */
 public final class GruGenerator implements Generator {
@@ -123,17 +125,32 @@ public final class GruGenerator implements Generator {
     private NDArray state;
     private int[] stateRows;
 
+    /** Reads the prompts in groups of equal length, one forward pass per group (templated prompts mostly are). */
     @Override
     public float[][] start(long[][] prompts) {
-      NDList states = new NDList(prompts.length);
-      float[][] scores = new float[prompts.length][];
+      Map<Integer, List<Integer>> byLength = new TreeMap<>();
       for (int i = 0; i < prompts.length; i++) {
-        NDList out = block.forward(ps, new NDList(manager.create(prompts[i], new Shape(1, prompts[i].length))), false);
-        NDArray logits = out.get(0);
-        scores[i] = logits.get(0, logits.getShape().get(1) - 1).toFloatArray();
-        states.add(out.get(1));
+        byLength.computeIfAbsent(prompts[i].length, l -> new ArrayList<>()).add(i);
       }
-      state = prompts.length == 1 ? states.get(0) : NDArrays.concat(states, 1);
+      float[][] scores = new float[prompts.length][];
+      NDArray[] rowStates = new NDArray[prompts.length];
+      int v = vocabulary.size();
+      for (Map.Entry<Integer, List<Integer>> group : byLength.entrySet()) {
+        List<Integer> rows = group.getValue();
+        int length = group.getKey();
+        long[][] ids = new long[rows.size()][];
+        for (int j = 0; j < ids.length; j++) {
+          ids[j] = prompts[rows.get(j)];
+        }
+        NDList out = block.forward(ps, new NDList(manager.create(ids)), false);
+        float[] last = out.get(0).get(":, " + (length - 1) + ", :").toFloatArray(); // (rows, vocab)
+        NDArray groupState = out.get(1); // (1, rows, hidden)
+        for (int j = 0; j < rows.size(); j++) {
+          scores[rows.get(j)] = Arrays.copyOfRange(last, j * v, (j + 1) * v);
+          rowStates[rows.get(j)] = rows.size() == 1 ? groupState : groupState.get(":, " + j + ":" + (j + 1) + ", :");
+        }
+      }
+      state = prompts.length == 1 ? rowStates[0] : NDArrays.concat(new NDList(rowStates), 1);
       stateRows = new int[prompts.length];
       for (int i = 0; i < stateRows.length; i++) {
         stateRows[i] = i;
