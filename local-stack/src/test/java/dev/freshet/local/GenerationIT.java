@@ -133,6 +133,22 @@ class GenerationIT {
     assertThat(generate(user, null).path("text").asText()).as("still serving after a failed reload").isEqualTo(expected);
   }
 
+  @Test
+  void aRequestPastItsTimeoutIsAnswered504AndBadModelFieldsAre400() {
+    long user = 910_006;
+    db.upsertUser(user, "pi", "US");
+    db.insertEvent(user, "view", "novel-3", "books", "eco", null);
+    Served.awaitFeatures(http, user, f -> true);
+    HttpJson.Response late = http.post("/v1/generate", "{\"user_id\": " + user + ", \"prompt\": \"recommend\", \"timeout_ms\": 1}");
+    assertThat(late.status()).as(String.valueOf(late.body())).isEqualTo(504);
+    assertThat(late.body().path("error").asText()).isEqualTo("deadline_exceeded");
+    assertThat(late.body().path("message").asText()).isNotBlank();
+    HttpJson.Response unknown = http.post("/v1/generate", "{\"user_id\": " + user + ", \"prompt\": \"hi\", \"model\": \"gpt-17\"}");
+    assertThat(unknown.status()).isEqualTo(400);
+    assertThat(unknown.body().path("field").asText()).isEqualTo("model");
+    assertThat(unknown.body().path("message").asText()).contains("default");
+  }
+
   private JsonNode generate(long user, String requestId) {
     String body = "{\"user_id\": " + user + ", \"prompt\": \"recommend something\"}";
     HttpJson.Response r = requestId == null ? http.post("/v1/generate", body)

@@ -119,7 +119,7 @@ final class GenerationLog implements AutoCloseable {
         LOG.warn("generation log: {} records still buffered at shutdown are not logged", buffer.size());
         sender.interrupt();
       }
-      sender.join(5_000);
+      sender.join(3_000); // a sender stuck on an unreachable broker is not waited for long
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
