@@ -64,7 +64,7 @@ public record ServingConfig(
         new GenerationBatcher.Settings(
             s.integer("generator.queue-capacity", 256),
             s.integer("generator.max-batch", 16),
-            s.duration("generator.batch-max-wait", Duration.ofMillis(2)),
+            s.duration("generator.batch-max-wait", Duration.ZERO),
             s.integer("generator.workers", 1)),
         s.integer("generator.max-tokens-limit", 128),
         s.integer("generate.prompt-max-chars", 2000),
