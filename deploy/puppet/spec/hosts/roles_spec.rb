@@ -1,0 +1,91 @@
+require 'spec_helper'
+
+# Every role compiles from site.pp for a node carrying it, with the repo's Hiera data, and holds
+# the resources and order that make it work.
+describe 'node classification', type: :host do
+  def self.role(name, certname, &extra)
+    context "role #{name}" do
+      let(:node) { certname }
+      let(:facts) { debian_facts(certname) }
+      let(:trusted_facts) { { 'pp_role' => name } }
+      it { is_expected.to compile.with_all_deps }
+      it { is_expected.to contain_class("role::#{name}") }
+      it { is_expected.to contain_class('profile::base') }
+      it { is_expected.to contain_user('freshet').with_system(true) }
+      it { is_expected.to contain_service('chrony').with_ensure('running') }
+      it { is_expected.to contain_file('/etc/sysctl.d/60-freshet-vm.max_map_count.conf').that_notifies('Exec[sysctl vm.max_map_count]') }
+      instance_eval(&extra) if extra
+    end
+  end
+
+  # The five Freshet services share one shape: release, config, unit, service.
+  def self.freshet_service(name, service, main_class, &extra)
+    role(name, "#{service}-1.example.invalid") do
+      it { is_expected.to contain_profile__freshet__service(service).with_main_class(main_class) }
+      it { is_expected.to contain_file("/etc/freshet/#{service}.properties").with(mode: '0640', show_diff: false, group: 'freshet') }
+      it { is_expected.to contain_file("/etc/freshet/#{service}.properties").with_content(/^kafka\.bootstrap-servers=kafka-1\.example\.invalid:9092,/) }
+      it { is_expected.to contain_exec("unpack freshet-#{service} 0.1.0").with_creates("/opt/freshet/#{service}/0.1.0/lib").that_requires("File[/opt/freshet/#{service}/freshet-#{service}-0.1.0.tar.gz]") }
+      it { is_expected.to contain_file("/opt/freshet/#{service}/current").with(ensure: 'link', target: "/opt/freshet/#{service}/0.1.0") }
+      it { is_expected.to contain_systemd__unit_file("freshet-#{service}.service").with_content(/^Environment=FRESHET_CONFIG=\/etc\/freshet\/#{service}\.properties$/) }
+      it { is_expected.to contain_systemd__unit_file("freshet-#{service}.service").with_content(/ #{Regexp.escape(main_class)}$/) }
+      it do
+        is_expected.to contain_service("freshet-#{service}").with(ensure: 'running', enable: true)
+          .that_subscribes_to("File[/etc/freshet/#{service}.properties]")
+          .that_subscribes_to("Systemd::Unit_file[freshet-#{service}.service]")
+          .that_subscribes_to("File[/opt/freshet/#{service}/current]")
+      end
+      instance_eval(&extra) if extra
+    end
+  end
+
+  freshet_service('ingest_cdc', 'ingest-cdc', 'dev.freshet.ingest.IngestCdcService') do
+    it { is_expected.to contain_file('/etc/freshet/ingest-cdc.properties').with_content(/^source\.password=CHANGE-ME-in-eyaml$/) }
+    it { is_expected.to contain_file('/etc/freshet/ingest-cdc.properties').with_content(/^source\.database=shop$/) }
+  end
+  freshet_service('feature_streams', 'feature-streams', 'dev.freshet.features.FeatureStreamsService') do
+    it { is_expected.to contain_file('/etc/freshet/feature-streams.properties').with_content(/^streams\.state-dir=\/var\/lib\/freshet\/feature-streams\/state$/) }
+  end
+  freshet_service('online_sink', 'online-sink', 'dev.freshet.online.OnlineSinkService') do
+    it { is_expected.to contain_file('/etc/freshet/online-sink.properties').with_content(/^cql\.contact-points=scylla-1\.example\.invalid:9042,/) }
+  end
+  freshet_service('offline_sink', 'offline-sink', 'dev.freshet.offline.OfflineSinkService')
+  freshet_service('serving', 'serving', 'dev.freshet.serving.ServingService') do
+    it { is_expected.to contain_systemd__unit_file('freshet-serving.service').with_content(/-Dai\.djl\.pytorch\.num_threads=1/) }
+    it { is_expected.to contain_file('/etc/freshet/serving.properties').with_content(/^http\.host=0\.0\.0\.0$/) }
+  end
+
+  role('postgresql_source', 'pg-1.example.invalid') do
+    it { is_expected.to contain_class('postgresql::server') }
+    it { is_expected.to contain_postgresql__server__config_entry('wal_level').with_value('logical') }
+    it { is_expected.to contain_postgresql__server__role('freshet_cdc').with_replication(true) }
+    it { is_expected.to contain_postgresql_psql('SELECT on captured tables to freshet_cdc').with_unless(/has_table_privilege\('freshet_cdc', 'public.events', 'SELECT'\)/) }
+    it do
+      is_expected.to contain_postgresql_psql('publication freshet')
+        .with_command('CREATE PUBLICATION freshet FOR TABLE public.users, public.events')
+        .with_unless("SELECT 1 FROM pg_publication WHERE pubname = 'freshet'")
+        .that_requires('Postgresql::Server::Database[shop]')
+    end
+  end
+
+  role('kafka_broker', 'kafka-1.example.invalid') do
+    it { is_expected.to contain_file('/etc/kafka/server.properties').with_content(/^node\.id=1$/).with_content(/^process\.roles=broker,controller$/) }
+    it { is_expected.to contain_exec('format kafka storage').with_creates('/var/lib/kafka/data/meta.properties').that_requires('Exec[unpack kafka 4.1.0]') }
+    it { is_expected.to contain_service('kafka').that_subscribes_to('File[/etc/kafka/server.properties]').that_requires('Exec[format kafka storage]') }
+    it { is_expected.to contain_exec('kafka topic freshet.generations').with_unless(/--describe --topic freshet\.generations$/).that_requires('Service[kafka]') }
+    it { is_expected.to contain_exec('kafka topic freshet.features.user').with_command(/--config cleanup\.policy=compact/) }
+  end
+
+  role('scylla_node', 'scylla-1.example.invalid') do
+    it { is_expected.to contain_apt__source('scylla') }
+    it { is_expected.to contain_package('scylla').that_requires('Apt::Source[scylla]') }
+    it { is_expected.to contain_file('/etc/scylla/scylla.yaml').with_content(/seeds: "scylla-1\.example\.invalid,scylla-2\.example\.invalid"/).that_requires('Package[scylla]') }
+    it { is_expected.to contain_service('scylla-server').that_subscribes_to('File[/etc/scylla/scylla.yaml]') }
+    it { is_expected.to contain_exec('keyspace feature_store').with_unless(/DESCRIBE KEYSPACE feature_store/).that_requires('Service[scylla-server]') }
+  end
+
+  context 'a node without a role' do
+    let(:node) { 'stray.example.invalid' }
+    let(:facts) { debian_facts('stray.example.invalid') }
+    it { is_expected.to compile.and_raise_error(/has no pp_role/) }
+  end
+end
