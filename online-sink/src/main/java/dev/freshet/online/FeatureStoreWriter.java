@@ -11,13 +11,13 @@ import com.datastax.oss.driver.api.core.servererrors.OverloadedException;
 import com.datastax.oss.driver.api.core.servererrors.QueryExecutionException;
 import dev.freshet.common.FeatureStoreSchema;
 import dev.freshet.common.FeatureVector;
+import dev.freshet.common.Futures;
 import dev.freshet.common.Json;
 import dev.freshet.common.Schedulers;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
@@ -100,7 +100,7 @@ public final class FeatureStoreWriter implements AutoCloseable {
             backoff += ThreadLocalRandom.current().nextLong(backoff / 4 + 1);
             retried.incrementAndGet();
             if (failures == 0 || failures % 10 == 0) {
-              LOG.warn("write of {} failed ({}), retry {} in {} ms", what, cause(error), failures + 1, backoff);
+              LOG.warn("write of {} failed ({}), retry {} in {} ms", what, Futures.cause(error), failures + 1, backoff);
             }
             try {
               retries.schedule(() -> attempt(what, statement, failures + 1, done), backoff, TimeUnit.MILLISECONDS);
@@ -108,24 +108,20 @@ public final class FeatureStoreWriter implements AutoCloseable {
               done.completeExceptionally(new CancellationException("feature store writer closed"));
             }
           } else {
-            done.completeExceptionally(cause(error));
+            done.completeExceptionally(Futures.cause(error));
           }
         });
   }
 
   /** Timeouts, unavailable replicas, overload, lost connections: worth trying again. */
   private static boolean retryable(Throwable error) {
-    Throwable e = cause(error);
+    Throwable e = Futures.cause(error);
     return e instanceof DriverTimeoutException
         || e instanceof AllNodesFailedException
         || e instanceof OverloadedException
         || e instanceof BusyConnectionException
         || e instanceof ClosedConnectionException
         || e instanceof QueryExecutionException; // write timeout, unavailable, read/write failure
-  }
-
-  private static Throwable cause(Throwable error) {
-    return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
   }
 
   public long retried() {

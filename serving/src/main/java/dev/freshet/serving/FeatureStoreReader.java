@@ -10,6 +10,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import dev.freshet.common.CqlSessions;
 import dev.freshet.common.FeatureStoreSchema;
 import dev.freshet.common.FeatureVector;
+import dev.freshet.common.Futures;
 import dev.freshet.common.Json;
 import dev.freshet.common.Schedulers;
 import java.io.IOException;
@@ -20,7 +21,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -112,7 +112,7 @@ public final class FeatureStoreReader implements AutoCloseable {
     return c.session().executeAsync(c.select().bind(userId)).toCompletableFuture()
         .handle((rs, error) -> {
           if (error != null) {
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            Throwable cause = Futures.cause(error);
             throw new FeatureStoreUnavailableException(cause.getMessage(), cause instanceof DriverException d ? d : null);
           }
           return vectorOf(userId, rs.one());

@@ -1,6 +1,7 @@
 package dev.freshet.serving;
 
 import dev.freshet.common.FeatureVector;
+import dev.freshet.common.Futures;
 import dev.freshet.common.Json;
 import dev.freshet.serving.FeatureStoreReader.FeatureStoreUnavailableException;
 import dev.freshet.common.GenerationRecord;
@@ -167,7 +168,7 @@ public final class ServingApp {
           if (error == null) {
             return reads.stream().map(CompletableFuture::join).toList();
           }
-          Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+          Throwable cause = Futures.cause(error);
           if (cause instanceof TimeoutException) {
             throw new FeatureStoreUnavailableException("no answer for all " + reads.size() + " users within the deadline", null);
           }
@@ -241,7 +242,7 @@ public final class ServingApp {
         FeatureVector v = vector.orElseThrow(() -> notFound(req.userId()));
         return new Personalization(Profile.fromFeatures(v.features(), models.current(req.model())), vector, null);
       }
-      Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+      Throwable cause = Futures.cause(error);
       if (cause instanceof FeatureStoreUnavailableException) {
         // Degrade, don't fail: answer without personalisation and say so.
         LOG.warn("generate for user {} without features: {}", req.userId(), cause.getMessage());
