@@ -223,15 +223,22 @@ public final class ServingApp {
     Timer.Sample sample = Timer.start(registry);
     ctx.future(() -> personalize(req)
         .thenCompose(p -> models.submit(req.model(),
-                new Generator.Request(PromptBuilder.build(p.profile(), req.prompt()), req.minTokens(), req.maxTokens(), req.sampling(),
+                new Generator.Request(p.prompt(), req.minTokens(), req.maxTokens(), req.sampling(),
                 deadline))
             .thenApply(served -> answer(requestId, req, p, served, started)))
         .thenAccept(ctx::json)
         .whenComplete((ok, error) -> sample.stop(generateTimer)));
   }
 
-  /** The profile and the vector it came from; unpersonalised, with a reason, when the store is down. */
-  private record Personalization(Profile profile, Optional<FeatureVector> vector, String reason) {}
+  /**
+   * The profile, the vector it came from and the prompt built from both (once: the model reads it
+   * and the answer and the log show it); unpersonalised, with a reason, when the store is down.
+   */
+  private record Personalization(Profile profile, Optional<FeatureVector> vector, String reason, String prompt) {
+    static Personalization of(Profile profile, Optional<FeatureVector> vector, String reason, GenerateRequest req) {
+      return new Personalization(profile, vector, reason, PromptBuilder.build(profile, req.prompt()));
+    }
+  }
 
   private CompletableFuture<Personalization> personalize(GenerateRequest req) {
     CompletableFuture<Optional<FeatureVector>> read = req.minLsn() == null
@@ -240,13 +247,13 @@ public final class ServingApp {
     return read.handle((vector, error) -> {
       if (error == null) {
         FeatureVector v = vector.orElseThrow(() -> notFound(req.userId()));
-        return new Personalization(Profile.fromFeatures(v.features(), models.current(req.model())), vector, null);
+        return Personalization.of(Profile.fromFeatures(v.features(), models.current(req.model())), vector, null, req);
       }
       Throwable cause = Futures.cause(error);
       if (cause instanceof FeatureStoreUnavailableException) {
         // Degrade, don't fail: answer without personalisation and say so.
         LOG.warn("generate for user {} without features: {}", req.userId(), cause.getMessage());
-        return new Personalization(Profile.unpersonalized(), Optional.empty(), "feature store unavailable");
+        return Personalization.of(Profile.unpersonalized(), Optional.empty(), "feature store unavailable", req);
       }
       throw cause instanceof RuntimeException r ? r : new CompletionException(cause);
     });
@@ -257,7 +264,7 @@ public final class ServingApp {
     Generator.Generation g = served.generation();
     double latencyMs = (System.nanoTime() - started) / 1_000_000.0;
     Optional<FeatureVector> f = p.vector();
-    String prompt = PromptBuilder.build(p.profile(), req.prompt());
+    String prompt = p.prompt();
     if (generationLog != null) {
       generationLog.publish(new GenerationRecord(requestId, req.userId(), clock.instant(), served.model().name(),
           served.model().version(), p.profile().personalized(), p.profile().used(), p.profile().notUnderstood(),
