@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.IntStream;
 
 /**
  * Runs the default {@link GruLanguageModel} (manifest type {@value #TYPE}) with DJL's PyTorch
@@ -92,18 +93,10 @@ public final class GruGenerator implements Generator {
 
   @Override
   public List<Generation> generate(List<Request> batch) {
-    long[][] prompts = new long[batch.size()][];
-    for (int i = 0; i < prompts.length; i++) {
-      prompts[i] = encodePrompt(batch.get(i).prompt());
-    }
-    List<Generation> out = new ArrayList<>(batch.size());
     try (StepSession session = new StepSession()) {
-      for (TokenLoop.Output o : TokenLoop.run(session, prompts, batch, vocabulary.id(WordVocabulary.EOS))) {
-        List<String> words = o.tokens().stream().map(vocabulary::token).toList();
-        out.add(new Generation(WordVocabulary.detokenize(words), words.size(), o.stop()));
-      }
+      return TokenLoop.generate(session, batch, this::encodePrompt,
+          ids -> WordVocabulary.detokenize(ids.stream().map(vocabulary::token).toList()), vocabulary.id(WordVocabulary.EOS));
     }
-    return out;
   }
 
   /** {@code <bos> prompt <sep>}: the model writes the completion after the separator. */
@@ -134,7 +127,6 @@ public final class GruGenerator implements Generator {
       }
       float[][] scores = new float[prompts.length][];
       NDArray[] rowStates = new NDArray[prompts.length];
-      int v = vocabulary.size();
       for (Map.Entry<Integer, List<Integer>> group : byLength.entrySet()) {
         List<Integer> rows = group.getValue();
         int length = group.getKey();
@@ -146,15 +138,12 @@ public final class GruGenerator implements Generator {
         float[] last = out.get(0).get(":, " + (length - 1) + ", :").toFloatArray(); // (rows, vocab)
         NDArray groupState = out.get(1); // (1, rows, hidden)
         for (int j = 0; j < rows.size(); j++) {
-          scores[rows.get(j)] = Arrays.copyOfRange(last, j * v, (j + 1) * v);
+          scores[rows.get(j)] = row(last, j);
           rowStates[rows.get(j)] = rows.size() == 1 ? groupState : groupState.get(":, " + j + ":" + (j + 1) + ", :");
         }
       }
       state = prompts.length == 1 ? rowStates[0] : NDArrays.concat(new NDList(rowStates), 1);
-      stateRows = new int[prompts.length];
-      for (int i = 0; i < stateRows.length; i++) {
-        stateRows[i] = i;
-      }
+      stateRows = IntStream.range(0, prompts.length).toArray();
       return scores;
     }
 
@@ -174,12 +163,17 @@ public final class GruGenerator implements Generator {
       NDList out = block.forward(ps, new NDList(manager.create(tokens, new Shape(rows.length, 1)), state), false);
       state = out.get(1);
       float[] flat = out.get(0).toFloatArray(); // (rows, 1, vocab)
-      int v = vocabulary.size();
       float[][] scores = new float[rows.length][];
       for (int i = 0; i < rows.length; i++) {
-        scores[i] = Arrays.copyOfRange(flat, i * v, (i + 1) * v);
+        scores[i] = row(flat, i);
       }
       return scores;
+    }
+
+    /** Row {@code i} of logits laid out row after row, one vocabulary each. */
+    private float[] row(float[] flat, int i) {
+      int v = vocabulary.size();
+      return Arrays.copyOfRange(flat, i * v, (i + 1) * v);
     }
 
     @Override

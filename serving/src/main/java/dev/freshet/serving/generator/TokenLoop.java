@@ -1,11 +1,14 @@
 package dev.freshet.serving.generator;
 
+import dev.freshet.serving.generator.Generator.Generation;
 import dev.freshet.serving.generator.Generator.Request;
 import dev.freshet.serving.generator.Generator.Stop;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Function;
+import java.util.stream.IntStream;
 
 /**
  * The decoding loop every model type shares: each row of a batch samples its next token with its
@@ -27,11 +30,17 @@ final class TokenLoop {
     void close();
   }
 
-  /** A row's generated token ids and why it stopped. */
-  record Output(List<Integer> tokens, Stop stop) {}
-
-  static List<Output> run(Session session, long[][] prompts, List<Request> requests, int endToken) {
+  /**
+   * Generates for every request: {@code encode} turns a prompt into the model's token ids,
+   * {@code decode} a row's generated ids into text.
+   */
+  static List<Generation> generate(Session session, List<Request> requests, Function<String, long[]> encode,
+      Function<List<Integer>, String> decode, int endToken) {
     int n = requests.size();
+    long[][] prompts = new long[n][];
+    for (int i = 0; i < n; i++) {
+      prompts[i] = encode.apply(requests.get(i).prompt());
+    }
     List<List<Integer>> tokens = new ArrayList<>(n);
     Stop[] stops = new Stop[n];
     SplittableRandom[] randoms = new SplittableRandom[n];
@@ -39,10 +48,7 @@ final class TokenLoop {
       tokens.add(new ArrayList<>());
       randoms[i] = requests.get(i).sampling().random();
     }
-    int[] rows = new int[n];
-    for (int i = 0; i < n; i++) {
-      rows[i] = i;
-    }
+    int[] rows = IntStream.range(0, n).toArray();
     float[][] scores = session.start(prompts);
     while (rows.length > 0) {
       long now = System.nanoTime();
@@ -77,9 +83,9 @@ final class TokenLoop {
         scores = session.next(rows, Arrays.copyOf(fed, k));
       }
     }
-    List<Output> out = new ArrayList<>(n);
+    List<Generation> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      out.add(new Output(tokens.get(i), stops[i]));
+      out.add(new Generation(decode.apply(tokens.get(i)), tokens.get(i).size(), stops[i]));
     }
     return out;
   }

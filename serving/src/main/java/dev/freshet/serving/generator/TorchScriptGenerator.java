@@ -10,11 +10,11 @@ import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.stream.IntStream;
 
 /**
  * A TorchScript causal language model (manifest type {@value #TYPE}) with a HuggingFace
@@ -80,18 +80,15 @@ public final class TorchScriptGenerator implements Generator {
 
   @Override
   public List<Generation> generate(List<Request> batch) {
-    long[][] prompts = new long[batch.size()][];
-    for (int i = 0; i < prompts.length; i++) {
-      prompts[i] = tokenizer.encode(template.replace("{prompt}", batch.get(i).prompt()), false, false).getIds();
-    }
-    List<Generation> out = new ArrayList<>(batch.size());
     try (Session session = new Session()) {
-      for (TokenLoop.Output o : TokenLoop.run(session, prompts, batch, endToken)) {
-        String text = tokenizer.decode(o.tokens().stream().mapToLong(Integer::longValue).toArray(), true).strip();
-        out.add(new Generation(joinWords ? WordVocabulary.detokenize(Arrays.asList(text.split(" +"))) : text, o.tokens().size(), o.stop()));
-      }
+      return TokenLoop.generate(session, batch,
+          prompt -> tokenizer.encode(template.replace("{prompt}", prompt), false, false).getIds(), this::decode, endToken);
     }
-    return out;
+  }
+
+  private String decode(List<Integer> ids) {
+    String text = tokenizer.decode(ids.stream().mapToLong(Integer::longValue).toArray(), true).strip();
+    return joinWords ? WordVocabulary.detokenize(Arrays.asList(text.split(" +"))) : text;
   }
 
   /** Every row's sequence so far; each step runs the rows still generating as one padded batch. */
@@ -103,11 +100,7 @@ public final class TorchScriptGenerator implements Generator {
     @Override
     public float[][] start(long[][] prompts) {
       sequences = prompts.clone();
-      int[] rows = new int[prompts.length];
-      for (int i = 0; i < rows.length; i++) {
-        rows[i] = i;
-      }
-      return forward(rows);
+      return forward(IntStream.range(0, prompts.length).toArray());
     }
 
     @Override
