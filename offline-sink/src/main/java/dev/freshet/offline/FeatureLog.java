@@ -47,8 +47,6 @@ final class FeatureLog {
     row.setField("version", v.version());
     row.setField("computed_at", KafkaFedTable.utc(v.computedAt()));
     row.setField("definition_version", v.definitionVersion());
-    row.setField("kafka_partition", r.partition());
-    row.setField("kafka_offset", r.offset());
     return row;
   }
 }

@@ -60,8 +60,6 @@ final class GenerationLog {
     row.setField("top_k", g.topK());
     row.setField("seed", g.seed());
     row.setField("latency_ms", g.latencyMs());
-    row.setField("kafka_partition", r.partition());
-    row.setField("kafka_offset", r.offset());
     return row;
   }
 }

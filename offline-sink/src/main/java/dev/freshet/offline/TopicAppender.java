@@ -22,12 +22,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Appends one topic's records to its {@link KafkaFedTable}, one commit per interval. Positions are
  * taken from the table (not the consumer group), so a restart resumes exactly after the last commit.
- * A record that does not map to a valid row is counted and logged, not appended.
+ * Every row records where it was read ({@code kafka_partition}, {@code kafka_offset}: columns
+ * each fed table has). A record that does not map to a valid row is counted and logged, not appended.
  */
 final class TopicAppender implements ConsumerLoop.Handler {
   private static final Logger LOG = LoggerFactory.getLogger(TopicAppender.class);
 
-  /** The row for a record, or null for a record that is not meant for this table. */
+  /** The row for a record (its Kafka position is added here), or null for a record not meant for this table. */
   interface RowMapper {
     Record row(ConsumerRecord<String, String> record, GenericRecord template);
   }
@@ -91,6 +92,8 @@ final class TopicAppender implements ConsumerLoop.Handler {
       try {
         Record row = mapper.row(r, template);
         if (row != null) {
+          row.setField("kafka_partition", r.partition());
+          row.setField("kafka_offset", r.offset());
           requireFields(row);
           buffer.add(row);
           bufferPartitions.add(r.partition());
