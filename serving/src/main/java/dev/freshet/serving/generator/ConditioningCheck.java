@@ -34,7 +34,8 @@ public final class ConditioningCheck {
         for (String spend : Profile.SPEND_BANDS) {
           String activity = Profile.ACTIVITY_BANDS.get(i++ % Profile.ACTIVITY_BANDS.size());
           Profile p = Profile.of(category, author, spend, activity);
-          String text = generator.generate(PromptBuilder.build(p, "recommend something"), 64).text();
+          String prompt = PromptBuilder.build(p, "recommend something");
+          String text = generator.generate(prompt, 64).text();
           total++;
           boolean novel = TrainingCorpus.heldOut(category, author);
           heldOut += novel ? 1 : 0;
@@ -43,7 +44,7 @@ public final class ConditioningCheck {
             correct++;
             heldOutCorrect += novel ? 1 : 0;
           } else if (failures.size() < 5) {
-            failures.add(PromptBuilder.build(p, "recommend something") + " -> " + text);
+            failures.add(prompt + " -> " + text);
           }
         }
       }
