@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.freshet.common.Json;
 import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,11 +25,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class GenerationIT {
   DemoDatabase db;
   HttpJson http;
+  HttpJson admin;
 
   @BeforeEach
   void setUp() {
     db = SharedStack.get().db();
     http = new HttpJson(SharedStack.get().pipeline().servingUrl());
+    admin = new HttpJson(SharedStack.get().pipeline().adminUrl());
   }
 
   @Test
@@ -110,7 +114,7 @@ class GenerationIT {
     }
     for (int i = 0; i < 5; i++) {
       Thread.sleep(150);
-      HttpJson.Response reload = http.post("/admin/models/default/reload", "");
+      HttpJson.Response reload = admin.post("/admin/models/default/reload", "");
       assertThat(reload.status()).as(String.valueOf(reload.body())).isEqualTo(200);
     }
     reloading.set(false);
@@ -125,11 +129,26 @@ class GenerationIT {
     clients.shutdown();
     assertThat(answered).isGreaterThan(6);
 
-    HttpJson.Response bad = http.post("/admin/models/default/reload", "{\"dir\": \"/nonexistent/model\"}");
-    assertThat(bad.status()).isEqualTo(422);
-    assertThat(bad.body().path("error").asText()).isEqualTo("model_load_failed");
-    assertThat(http.post("/admin/models/nope/reload", "").status()).isEqualTo(404);
+    Path root = Path.of(SharedStack.get().pipeline().settings().requireString("generator.models-root"));
+    Files.createDirectories(root.resolve("broken"));
+    Files.writeString(root.resolve("broken").resolve("manifest.properties"), "type=djl-gru\nname=x\nversion=1\n");
+    HttpJson.Response broken = admin.post("/admin/models/default/reload", "{\"dir\": \"broken\"}");
+    assertThat(broken.status()).as(String.valueOf(broken.body())).isEqualTo(422);
+    assertThat(broken.body().path("error").asText()).isEqualTo("model_load_failed");
+    assertThat(broken.body().path("message").asText()).as("names no server path or loader message")
+        .doesNotContain(root.toString()).doesNotContain("/").doesNotContain("Exception").doesNotContain("vocab");
+    for (String outside : List.of("/etc", "../../..", root.getParent().toString(), "broken/../../models")) {
+      HttpJson.Response refused = admin.post("/admin/models/default/reload", Json.write(Map.of("dir", outside)));
+      assertThat(refused.status()).as(outside + ": " + refused.body()).isEqualTo(400);
+      assertThat(refused.body().path("field").asText()).isEqualTo("dir");
+      assertThat(refused.body().toString()).as("names no server path").doesNotContain(root.toString()).doesNotContain(outside);
+    }
+    assertThat(admin.post("/admin/models/nope/reload", "").status()).isEqualTo(404);
+    HttpJson.Response onApiPort = http.post("/admin/models/default/reload", "");
+    assertThat(onApiPort.status()).as("the API port has no admin routes").isEqualTo(404);
+    assertThat(onApiPort.body().path("error").asText()).isEqualTo("not_found");
     assertThat(http.get("/v1/models").body().path("models").has("default")).isTrue();
+    assertThat(http.get("/v1/models").body().toString()).as("the API names no server paths").doesNotContain("\"dir\"");
     assertThat(generate(user, null).path("text").asText()).as("still serving after a failed reload").isEqualTo(expected);
   }
 

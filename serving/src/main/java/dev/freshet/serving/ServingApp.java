@@ -12,10 +12,14 @@ import dev.freshet.serving.generator.ModelRegistry;
 import dev.freshet.serving.generator.Profile;
 import dev.freshet.serving.generator.PromptBuilder;
 import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.json.JavalinJackson;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,6 +36,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,38 +80,42 @@ public final class ServingApp {
     freshness.close();
   }
 
+  /** The API listener: features and generation, for applications. */
   public Javalin create() {
     return Javalin.create(cfg -> {
-      cfg.startup.showJavalinBanner = false;
-      cfg.jetty.host = config.httpHost();
-      cfg.jetty.port = config.httpPort();
-      cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
+      common(cfg, config.httpHost(), config.httpPort());
       cfg.routes.get("/v1/users/{userId}/features", this::getFeatures);
       cfg.routes.post("/v1/features", this::batchFeatures);
       cfg.routes.post("/v1/generate", this::generate);
       cfg.routes.get("/v1/models", this::listModels);
-      cfg.routes.post("/admin/models/{name}/reload", this::reloadModel);
       cfg.routes.get("/health", ctx -> ctx.json(Map.of("status", "UP")));
       cfg.routes.get("/ready", this::ready);
       cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(registry.scrape()));
-      cfg.routes.exception(ApiError.Failure.class, (e, ctx) -> ctx.status(e.status()).json(e.body()));
       cfg.routes.exception(GenerationBatcher.Overloaded.class, (e, ctx) -> ctx.status(429).header("Retry-After", "1")
           .json(new ApiError("overloaded", null, e.getMessage())));
       cfg.routes.exception(GenerationBatcher.DeadlineExceeded.class, (e, ctx) -> ctx.status(504)
           .json(new ApiError("deadline_exceeded", "timeout_ms", e.getMessage())));
       cfg.routes.exception(FeatureStoreUnavailableException.class, (e, ctx) -> ctx.status(503)
           .json(new ApiError("feature_store_unavailable", null, "the feature store did not answer; try again shortly")));
-      cfg.routes.exception(Exception.class, (e, ctx) -> {
-        LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
-        ctx.status(500).json(new ApiError("internal_error", null, "the server failed to answer this request; it has been logged"));
-      });
-      cfg.routes.error(404, ctx -> {
-        if (ctx.result() == null || ctx.result().isEmpty()) {
-          ctx.json(new ApiError("not_found", null, "no route " + ctx.method() + " " + ctx.path()));
-        }
-      });
-      cfg.routes.error(405, ctx -> ctx.json(new ApiError("method_not_allowed", null, ctx.method() + " is not allowed on " + ctx.path())));
     });
+  }
+
+  /** The admin listener, loopback by default: operations that change what the service runs. */
+  public Javalin createAdmin() {
+    return Javalin.create(cfg -> {
+      common(cfg, config.adminHost(), config.adminPort());
+      cfg.routes.get("/admin/models", this::listModelsWithDirs);
+      cfg.routes.post("/admin/models/{name}/reload", this::reloadModel);
+      cfg.routes.get("/health", ctx -> ctx.json(Map.of("status", "UP")));
+    });
+  }
+
+  private void common(JavalinConfig cfg, String host, int port) {
+    cfg.startup.showJavalinBanner = false;
+    cfg.jetty.host = host;
+    cfg.jetty.port = port;
+    cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
+    JsonErrors.install(cfg, config.maxBodyBytes());
   }
 
   /**
@@ -141,6 +150,7 @@ public final class ServingApp {
 
   /** Many users in one request, read concurrently; one deadline for all of them. */
   private void batchFeatures(Context ctx) throws InterruptedException {
+    JsonErrors.requireJsonBody(ctx);
     FeaturesRequest req = FeaturesRequest.parse(ctx.body(), config.batchMaxIds());
     Timer.Sample sample = Timer.start(registry);
     if (req.minLsn() == null) {
@@ -217,6 +227,7 @@ public final class ServingApp {
    */
   private void generate(Context ctx) {
     long started = System.nanoTime();
+    JsonErrors.requireJsonBody(ctx);
     GenerateRequest req = GenerateRequest.parse(ctx.body(), config, models);
     String requestId = requestId(ctx);
     long deadline = started + req.timeout().toNanos();
@@ -307,31 +318,63 @@ public final class ServingApp {
   }
 
   private void listModels(Context ctx) {
-    Map<String, Object> loaded = new LinkedHashMap<>();
-    for (String name : models.names()) {
-      ModelManifest m = models.current(name);
-      loaded.put(name, Map.of("id", m.id(), "type", m.type(), "dir", m.dir().toString()));
-    }
-    ctx.json(Map.of("default", models.defaultModel(), "models", loaded));
+    ctx.json(Map.of("default", models.defaultModel(), "models", models(m -> Map.of("id", m.id(), "type", m.type()))));
   }
 
-  /** Loads the model again (from {@code {"dir": …}} when given), swaps it in, retires the old one. */
+  /** As {@code /v1/models}, with the directory each model was loaded from (admin only: it names server paths). */
+  private void listModelsWithDirs(Context ctx) {
+    ctx.json(Map.of("default", models.defaultModel(), "models_root", String.valueOf(config.modelsRoot()),
+        "models", models(m -> Map.of("id", m.id(), "type", m.type(), "dir", m.dir().toString()))));
+  }
+
+  private Map<String, Object> models(Function<ModelManifest, Object> describe) {
+    Map<String, Object> loaded = new LinkedHashMap<>();
+    for (String name : models.names()) {
+      loaded.put(name, describe.apply(models.current(name)));
+    }
+    return loaded;
+  }
+
+  /**
+   * Loads the model again (from {@code {"dir": …}}, relative to the models root, when given), swaps
+   * it in, retires the old one. Answers name no server path and no loader message: those are logged.
+   */
   private void reloadModel(Context ctx) {
+    JsonErrors.requireJsonBody(ctx);
     String name = ctx.pathParam("name");
     if (!models.has(name)) {
       throw new ApiError.Failure(404, "model_not_found", "name", "no model named '" + name + "'; loaded: " + models.names());
     }
     String dir = ctx.body().isBlank() ? null : JsonBodies.textOrNumber(JsonBodies.object(ctx.body()).path("dir"));
+    Path from = dir == null ? null : underModelsRoot(dir);
     String before = models.current(name).id();
     ModelManifest now;
     try {
-      now = models.replace(name, dir == null ? null : Path.of(dir));
+      now = models.replace(name, from);
     } catch (RuntimeException e) {
-      LOG.warn("reloading model '{}' failed; it keeps serving {}", name, before, e);
-      throw new ApiError.Failure(422, "model_load_failed", "dir", "could not load model '" + name + "' ("
-          + e.getMessage() + "); it keeps serving " + before);
+      LOG.warn("reloading model '{}' from {} failed; it keeps serving {}", name, from == null ? "its directory" : from, before, e);
+      throw new ApiError.Failure(422, "model_load_failed", dir == null ? null : "dir", "could not load model '" + name
+          + "' from " + (dir == null ? "its directory" : "that directory") + " (the server log says why); it keeps serving " + before);
     }
+    LOG.info("model '{}' reloaded: {} -> {}", name, before, now.id());
     ctx.json(Map.of("model", name, "previous", before, "current", now.id()));
+  }
+
+  /** {@code dir} resolved against the models root; refused unless it is a directory inside it (links followed). */
+  private Path underModelsRoot(String dir) {
+    if (config.modelsRoot() == null) {
+      throw ApiError.badField("dir", "loading a model from another directory is off: set generator.models-root on the server");
+    }
+    try {
+      Path root = config.modelsRoot().toRealPath();
+      Path resolved = root.resolve(dir).normalize().toRealPath();
+      if (resolved.startsWith(root) && !resolved.equals(root) && Files.isDirectory(resolved)) {
+        return resolved;
+      }
+    } catch (IOException | InvalidPathException e) {
+      LOG.info("reload refused: '{}' does not resolve under the models root: {}", dir, e.toString());
+    }
+    throw ApiError.badField("dir", "dir must name an existing model directory under the models root (generator.models-root)");
   }
 
   private void ready(Context ctx) {

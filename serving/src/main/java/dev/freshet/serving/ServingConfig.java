@@ -15,10 +15,17 @@ import java.util.Map;
  * @param models model name to directory, in the order given; {@value #BUNDLED} is the model
  *     committed with the code, unpacked into {@code scratchDir}
  * @param kafkaBootstrapServers where the generation log goes; null when it is off
+ * @param adminHost the admin listener's address, loopback by default: it can replace models
+ * @param modelsRoot the only directory tree a reload may load a model from; null: reloads only
+ *     from each model's configured directory
  */
 public record ServingConfig(
     String httpHost,
     int httpPort,
+    long maxBodyBytes,
+    String adminHost,
+    int adminPort,
+    Path modelsRoot,
     String cqlContactPoints,
     String cqlLocalDatacenter,
     String keyspace,
@@ -53,6 +60,10 @@ public record ServingConfig(
     return new ServingConfig(
         s.string("http.host", "127.0.0.1"),
         s.integer("http.port", 8080),
+        s.integer("http.max-body-bytes", 1 << 20),
+        s.string("admin.host", "127.0.0.1"),
+        s.integer("admin.port", 8081),
+        s.string("generator.models-root", "").isBlank() ? null : Path.of(s.string("generator.models-root", "")),
         s.requireString("cql.contact-points"),
         s.string("cql.local-datacenter", "datacenter1"),
         s.string("cql.keyspace", FeatureStoreSchema.DEFAULT_KEYSPACE),

@@ -26,6 +26,7 @@ public final class ServingService implements AutoCloseable {
   private final ModelRegistry models;
   private final GenerationLog generationLog;
   private final Javalin http;
+  private final Javalin admin;
   private final ServingApp app;
 
   private ServingService(ServingConfig config) {
@@ -40,8 +41,10 @@ public final class ServingService implements AutoCloseable {
         config.speculativeDelay(), config.keyspace(), Duration.ofSeconds(2));
     app = new ServingApp(config, store, models, generationLog, registry, store::reachable, Clock.systemUTC());
     http = app.create().start();
-    LOG.info("serving on http://{}:{} with models {} (default '{}'), generation log {}", config.httpHost(), http.port(),
-        models.names(), models.defaultModel(), generationLog == null ? "off" : "to " + config.generationLogTopic());
+    admin = app.createAdmin().start();
+    LOG.info("serving on http://{}:{} (admin on http://{}:{}) with models {} (default '{}'), generation log {}", config.httpHost(),
+        http.port(), config.adminHost(), admin.port(), models.names(), models.defaultModel(),
+        generationLog == null ? "off" : "to " + config.generationLogTopic());
   }
 
   public static ServingService start(ServingConfig config) {
@@ -52,10 +55,15 @@ public final class ServingService implements AutoCloseable {
     return http.port();
   }
 
+  public int adminPort() {
+    return admin.port();
+  }
+
   @Override
   public void close() {
     models.close(); // refuses new generations (429, retry elsewhere) and answers the queued ones while HTTP still runs
     http.stop();
+    admin.stop();
     app.close();
     if (generationLog != null) {
       generationLog.close(); // after the models, so the last answers are logged

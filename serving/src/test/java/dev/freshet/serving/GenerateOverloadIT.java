@@ -28,6 +28,7 @@ class GenerateOverloadIT {
     ServingConfig config = ServingConfig.from(Settings.of(Map.of(
         "cql.contact-points", "127.0.0.1:1",
         "http.port", "0",
+        "admin.port", "0",
         "generation-log.enabled", "false",
         "generator.scratch-dir", dir.toString(),
         "generator.queue-capacity", "1",
