@@ -3,6 +3,7 @@ package dev.freshet.common;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -14,7 +15,6 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,9 +22,12 @@ import org.slf4j.LoggerFactory;
 /**
  * One thread polling one topic for a sink: the handler sees every poll, commits where it decides,
  * and gets a last call on a clean stop. A handler failure stops the loop and is kept for health.
+ * A stop first drains: what the topic held when the stop was asked for is still handed over
+ * (for at most {@link #DRAIN_LIMIT}), so an orderly shutdown upstream-first leaves nothing behind.
  */
 public final class ConsumerLoop implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ConsumerLoop.class);
+  static final Duration DRAIN_LIMIT = Duration.ofSeconds(10);
 
   /** What a sink does with the records; all calls happen on the loop thread. */
   public interface Handler {
@@ -91,9 +94,8 @@ public final class ConsumerLoop implements AutoCloseable {
       while (running.get()) {
         handler.onPoll(consumer, consumer.poll(Duration.ofMillis(200)));
       }
+      drain();
       handler.onStop(consumer);
-    } catch (WakeupException e) {
-      stopCleanly();
     } catch (Exception e) {
       failure.set(e.toString());
       LOG.error("{} stopped: {}", name, e.toString(), e);
@@ -103,13 +105,27 @@ public final class ConsumerLoop implements AutoCloseable {
     }
   }
 
-  private void stopCleanly() {
-    try {
-      handler.onStop(consumer);
-    } catch (Exception e) {
-      failure.set(e.toString());
-      LOG.error("{} failed while stopping: {}", name, e.toString(), e);
+  /** Polls until every assigned partition is read up to where it ended when the stop began. */
+  private void drain() throws Exception {
+    Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
+    long deadline = System.nanoTime() + DRAIN_LIMIT.toNanos();
+    while (behind(end) > 0) {
+      if (System.nanoTime() > deadline) {
+        LOG.warn("{} stopping with {} records not read: draining took longer than {} s", name, behind(end),
+            DRAIN_LIMIT.toSeconds());
+        return;
+      }
+      handler.onPoll(consumer, consumer.poll(Duration.ofMillis(100)));
     }
+  }
+
+  private long behind(Map<TopicPartition, Long> end) {
+    long behind = 0;
+    for (TopicPartition tp : consumer.assignment()) {
+      Long last = end.get(tp);
+      behind += last == null ? 0 : Math.max(0, last - consumer.position(tp));
+    }
+    return behind;
   }
 
   /** Null while the loop runs or stopped cleanly, else what stopped it. */
@@ -122,11 +138,10 @@ public final class ConsumerLoop implements AutoCloseable {
     return f == null ? new OpsServer.Health(true, whatItDoes) : new OpsServer.Health(false, f);
   }
 
-  /** Stops polling, lets the handler finish ({@link Handler#onStop}) and waits up to 30 s. */
+  /** Stops polling after a drain, lets the handler finish ({@link Handler#onStop}) and waits up to 30 s. */
   @Override
   public void close() {
-    running.set(false);
-    consumer.wakeup();
+    running.set(false); // the loop sees it within one poll (200 ms)
     try {
       if (!stopped.await(30, TimeUnit.SECONDS)) {
         LOG.warn("{} did not stop within 30 s", name);

@@ -2,10 +2,14 @@ package dev.freshet.common;
 
 import dev.freshet.common.definitions.DefinitionException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The shared {@code main} shape: start a service, close it on SIGTERM/Ctrl-C, exit non-zero if start fails. */
+/**
+ * The shared {@code main} shape: start a service, stop it in order on SIGTERM/Ctrl-C (see
+ * {@link StopSignals}), exit non-zero if start fails.
+ */
 public final class ServiceMain {
   private static final Logger LOG = LoggerFactory.getLogger(ServiceMain.class);
 
@@ -18,6 +22,7 @@ public final class ServiceMain {
   }
 
   public static void run(String name, Starter starter) {
+    CountDownLatch requested = StopSignals.install(name);
     AutoCloseable service;
     try {
       service = starter.start();
@@ -30,21 +35,40 @@ public final class ServiceMain {
       System.exit(1);
       return;
     }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      LOG.info("{}: stopping", name);
-      try {
-        service.close();
-      } catch (Exception e) {
-        LOG.warn("{}: error while stopping", name, e);
-      }
-      stopped.countDown();
-    }, name + "-shutdown"));
     LOG.info("{}: started", name);
+    System.exit(runUntilStopped(name, requested, service));
+  }
+
+  /**
+   * Waits for a stop signal, then closes {@code service} on this thread and returns the exit
+   * status. Should the JVM exit another way first (System.exit, SIGHUP), a shutdown hook closes it.
+   */
+  public static int runUntilStopped(String name, CountDownLatch requested, AutoCloseable service) {
+    CountDownLatch closed = new CountDownLatch(1);
+    Thread fallback = new Thread(() -> {
+      requested.countDown();
+      try {
+        closed.await(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, name + "-exit");
+    Runtime.getRuntime().addShutdownHook(fallback);
     try {
-      stopped.await();
+      requested.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    int status = 0;
+    try {
+      service.close();
+      LOG.info("{}: stopped", name);
+    } catch (Exception e) {
+      LOG.warn("{}: error while stopping", name, e);
+      status = 1;
+    } finally {
+      closed.countDown();
+    }
+    return status;
   }
 }

@@ -69,6 +69,11 @@ public final class ChildProcess implements AutoCloseable {
     return process.isAlive();
   }
 
+  /** The command's exit status, once {@link #close()} has stopped it (the watchdog passes it on). */
+  public int exitValue() {
+    return process.exitValue();
+  }
+
   @Override
   public void close() {
     try {

@@ -96,6 +96,11 @@ public final class FeatureStreamsService implements AutoCloseable {
     ops.close();
   }
 
+  /** The ops listener's port ({@code /health}, {@code /metrics}). */
+  public int opsPort() {
+    return ops.port();
+  }
+
   public static FeatureStreamsService start(FeatureStreamsConfig config) {
     return new FeatureStreamsService(config);
   }

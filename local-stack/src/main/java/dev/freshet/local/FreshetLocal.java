@@ -1,6 +1,10 @@
 package dev.freshet.local;
 
+import ch.qos.logback.classic.Level;
+import dev.freshet.common.FeatureStoreSchema;
+import dev.freshet.common.ServiceMain;
 import dev.freshet.common.Settings;
+import dev.freshet.common.StopSignals;
 import dev.freshet.embedded.FreePorts;
 import dev.freshet.embedded.LocalServers;
 import java.io.IOException;
@@ -10,14 +14,17 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The whole pipeline on this machine: real PostgreSQL, Kafka and CQL servers, the five services
- * and the demo workload, until Ctrl-C. Run by {@code bin/freshet-local}.
+ * and the demo workload, until Ctrl-C or SIGTERM. Run by {@code bin/freshet-local}.
  */
 public final class FreshetLocal {
   private static final Logger LOG = LoggerFactory.getLogger(FreshetLocal.class);
@@ -27,6 +34,8 @@ public final class FreshetLocal {
   public static void main(String[] args) throws Exception {
     Settings options = Settings.fromCommandLine(args,
         "bin/freshet-local [--data-dir DIR] [--users N] [--rate PER_SECOND] [--http-port P]", "data-dir", "users", "rate", "http-port");
+    CountDownLatch stopRequested = StopSignals.install("freshet-local");
+    quietFreshClusterChatter();
     Path dataDir = Path.of(options.string("data-dir", ".freshet/local"));
     int users = options.integer("users", 50);
     double rate = options.number("rate", 10);
@@ -41,7 +50,9 @@ public final class FreshetLocal {
     db.createSchema();
     DemoWorkload workload = new DemoWorkload(db, users, rate, 7);
     workload.seedUsers();
-    Settings settings = Pipeline.settingsFor(servers, dataDir, httpPort);
+    Settings settings = Pipeline.settingsFor(servers, dataDir, httpPort)
+        .with(Map.of("admin.port", Integer.toString(portOrFree(8081))));
+    Files.createDirectories(Path.of(settings.requireString("generator.models-root")));
     Pipeline pipeline;
     try {
       pipeline = Pipeline.start(settings);
@@ -49,29 +60,52 @@ public final class FreshetLocal {
       servers.close();
       throw e;
     }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    // Workload first, then the services upstream-first (the sinks drain and commit), then the servers.
+    AutoCloseable everything = () -> {
       LOG.info("stopping the local stack");
       workload.close();
       pipeline.close();
       servers.close();
-      stopped.countDown();
-    }, "freshet-local-shutdown"));
+    };
 
     HttpJson http = new HttpJson(pipeline.servingUrl());
-    awaitFeatures(http, "1");
-    workload.start();
-    // The whole path once: PostgreSQL rows -> features -> prompt -> generated text.
-    HttpJson.Response first = http.post("/v1/generate", "{\"user_id\": \"1\", \"prompt\": \"recommend something\"}");
-    LOG.info("generated for user 1 ({}): {}", first.status(), first.body() == null ? "" : first.body().path("text").asText());
-    double seconds = (System.nanoTime() - started) / 1e9;
-    System.out.printf("""
+    if (awaitFeatures(http, "1", stopRequested)) {
+      workload.start();
+      // The whole path once: PostgreSQL rows -> features -> prompt -> generated text.
+      HttpJson.Response first = http.post("/v1/generate", "{\"user_id\": \"1\", \"prompt\": \"recommend something\"}");
+      LOG.info("generated for user 1 ({}): {}", first.status(), first.body() == null ? "" : first.body().path("text").asText());
+      System.out.print(banner((System.nanoTime() - started) / 1e9, dataDir, pipeline, servers, rate));
+    }
+    System.exit(ServiceMain.runUntilStopped("freshet-local", stopRequested, everything));
+  }
 
-        Freshet is running (ready in %.1f s). Data: %s
-          serving:     %s      (metrics: /metrics, health: /health, /ready)
-          PostgreSQL:  %s   (user postgres, no password; demo writes ~%.0f changes/s)
-          Kafka:       %s
-          CQL:         %s:%d
+  /**
+   * A freshly formatted one-node cluster answers its first requests for new topics with retriable
+   * metadata errors, which clients log as warnings, and so do the leftover clients of stopped
+   * services (Debezium never closes its offset store's admin client) while the broker stops. Here
+   * they are expected noise; in a deployment the services keep Kafka's warnings.
+   */
+  private static void quietFreshClusterChatter() {
+    for (String name : List.of("org.apache.kafka.clients.NetworkClient", "org.apache.kafka.clients.producer.internals.Sender",
+        "org.apache.kafka.controller")) {
+      ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(name)).setLevel(Level.ERROR);
+    }
+  }
+
+  static String banner(double seconds, Path dataDir, Pipeline pipeline, LocalServers servers, double rate) {
+    String api = pipeline.servingUrl();
+    StringBuilder ops = new StringBuilder();
+    pipeline.opsUrls().forEach((name, url) -> ops.append(String.format("    %-16s %s%n", name, url)));
+    return String.format("""
+
+        Freshet is running (ready in %.1f s, pid %d). Data: %s
+          serving API:    %s   (health: /health, /ready; metrics: /metrics)
+          serving admin:  %s   (GET /admin/models, POST /admin/models/{name}/reload; loopback only)
+          ops listeners (GET /health, GET /metrics):
+        %s  PostgreSQL:     psql -h %s -p %d -U postgres %s   (no password; the demo writes ~%.0f changes/s)
+          Kafka:          %s
+          CQL:            %s:%d   (keyspace %s)
+          Iceberg:        %s
 
         Try:
           curl -s %s/v1/users/1/features
@@ -79,19 +113,24 @@ public final class FreshetLocal {
                -d '{"user_id": "2", "prompt": "recommend something", "max_tokens": 48}'
           curl -s %s/v1/models
 
-        Ctrl-C stops everything.
-        %n""", seconds, dataDir, pipeline.servingUrl(), servers.postgres.jdbcUrl(), rate, servers.kafka.bootstrapServers(),
-        servers.cql.host(), servers.cql.nativePort(), pipeline.servingUrl(), pipeline.servingUrl(), pipeline.servingUrl());
-    stopped.await();
+        Ctrl-C, or SIGTERM (kill %d), stops everything in order.
+
+        """, seconds, ProcessHandle.current().pid(), dataDir, api, pipeline.adminUrl(), ops, servers.postgres.host(),
+        servers.postgres.port(), servers.postgres.database(), rate, servers.kafka.bootstrapServers(), servers.cql.host(),
+        servers.cql.nativePort(), FeatureStoreSchema.DEFAULT_KEYSPACE, dataDir.resolve("warehouse"), api, api, api,
+        ProcessHandle.current().pid());
   }
 
-  private static void awaitFeatures(HttpJson http, String userId) throws InterruptedException {
+  /** True once the user has features; false if a stop was asked for first. */
+  private static boolean awaitFeatures(HttpJson http, String userId, CountDownLatch stopRequested) throws InterruptedException {
     long deadline = System.nanoTime() + 120_000_000_000L;
     while (System.nanoTime() < deadline) {
       if (http.get("/v1/users/" + userId + "/features").status() == 200) {
-        return;
+        return true;
       }
-      Thread.sleep(200);
+      if (stopRequested.await(200, TimeUnit.MILLISECONDS)) {
+        return false;
+      }
     }
     throw new IllegalStateException("no features for user " + userId + " after 120 s: see the log above");
   }

@@ -13,23 +13,24 @@ import dev.freshet.online.OnlineSinkService;
 import dev.freshet.serving.ServingConfig;
 import dev.freshet.serving.ServingService;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The five Freshet services, started in this JVM against the local servers with the same config
- * keys a deployment would put in their files (see README). Stopped in reverse order.
+ * keys a deployment would put in their files (see README). Stopped upstream first (serving,
+ * ingest-cdc, feature-streams), then the sinks, which drain what was published and commit it.
  */
 public final class Pipeline implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
 
   private final Settings settings;
-  private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private IngestCdcService cdc;
+  private FeatureStreamsService streams;
+  private OnlineSinkService onlineSink;
   private OfflineSinkService offlineSink;
   private ServingService serving;
 
@@ -50,7 +51,9 @@ public final class Pipeline implements AutoCloseable {
     s.put("streams.state-dir", dataDir.resolve("streams").toString());
     s.put("iceberg.warehouse", dataDir.resolve("warehouse").toString());
     s.put("generator.scratch-dir", dataDir.resolve("model").toString());
+    s.put("generator.models-root", dataDir.resolve("models").toString());
     s.put("http.port", Integer.toString(httpPort));
+    s.put("admin.port", "0");
     return Settings.of(s).withEnv(System.getenv());
   }
 
@@ -58,12 +61,10 @@ public final class Pipeline implements AutoCloseable {
     Pipeline p = new Pipeline(settings);
     try {
       p.startCdc();
-      p.started.push(FeatureStreamsService.start(FeatureStreamsConfig.from(settings)));
-      p.started.push(OnlineSinkService.start(OnlineSinkConfig.from(settings)));
+      p.streams = FeatureStreamsService.start(FeatureStreamsConfig.from(settings));
+      p.onlineSink = OnlineSinkService.start(OnlineSinkConfig.from(settings));
       p.offlineSink = OfflineSinkService.start(OfflineSinkConfig.from(settings));
-      p.started.push(p.offlineSink);
       p.serving = ServingService.start(ServingConfig.from(settings));
-      p.started.push(p.serving);
       return p;
     } catch (RuntimeException e) {
       p.close();
@@ -89,6 +90,21 @@ public final class Pipeline implements AutoCloseable {
     return "http://127.0.0.1:" + serving.port();
   }
 
+  /** Serving's admin listener (model reloads). */
+  public String adminUrl() {
+    return "http://127.0.0.1:" + serving.adminPort();
+  }
+
+  /** Each service's ops listener ({@code /health}, {@code /metrics}), by service name, in start order. */
+  public Map<String, String> opsUrls() {
+    Map<String, String> urls = new LinkedHashMap<>();
+    urls.put("ingest-cdc", "http://127.0.0.1:" + cdc.opsPort());
+    urls.put("feature-streams", "http://127.0.0.1:" + streams.opsPort());
+    urls.put("online-sink", "http://127.0.0.1:" + onlineSink.opsPort());
+    urls.put("offline-sink", "http://127.0.0.1:" + offlineSink.opsPort());
+    return urls;
+  }
+
   public OfflineSinkService offlineSink() {
     return offlineSink;
   }
@@ -97,21 +113,26 @@ public final class Pipeline implements AutoCloseable {
     return settings;
   }
 
+  /** Upstream first, so that each stage has stopped feeding the next before that one drains. */
   @Override
   public void close() {
-    while (!started.isEmpty()) {
-      closeQuietly(started.pop());
-    }
-    if (cdc != null) {
-      closeQuietly(cdc);
-    }
+    stop("serving", serving);
+    stop("ingest-cdc", cdc);
+    stop("feature-streams", streams);
+    stop("online-sink", onlineSink);
+    stop("offline-sink", offlineSink);
   }
 
-  private static void closeQuietly(AutoCloseable c) {
+  private static void stop(String name, AutoCloseable service) {
+    if (service == null) {
+      return;
+    }
+    long started = System.nanoTime();
     try {
-      c.close();
+      service.close();
+      LOG.info("stopped {} in {} ms", name, (System.nanoTime() - started) / 1_000_000);
     } catch (Exception e) {
-      LOG.warn("error stopping {}", c.getClass().getSimpleName(), e);
+      LOG.warn("error stopping {}", name, e);
     }
   }
 }

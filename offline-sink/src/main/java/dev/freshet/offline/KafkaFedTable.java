@@ -9,6 +9,7 @@ import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import java.util.function.UnaryOperator;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.FileFormat;
@@ -34,9 +35,15 @@ public final class KafkaFedTable {
   private final Table table;
   private final GenericFileWriterFactory writers;
   private final OutputFileFactory files;
+  private final ExecutorService commitPool;
 
-  /** Loads the table ({@code evolve} adds what an older version lacks) or creates it with {@code schema}. */
-  KafkaFedTable(Catalog catalog, TableIdentifier id, Schema schema, UnaryOperator<Table> evolve) {
+  /**
+   * Loads the table ({@code evolve} adds what an older version lacks) or creates it with {@code schema}.
+   * Commits run their manifest work on {@code commitPool}, not on Iceberg's shared worker pool,
+   * which Iceberg's own shutdown hook stops: the last commit of an orderly stop must still succeed.
+   */
+  KafkaFedTable(Catalog catalog, TableIdentifier id, Schema schema, UnaryOperator<Table> evolve, ExecutorService commitPool) {
+    this.commitPool = commitPool;
     table = catalog.tableExists(id)
         ? evolve.apply(catalog.loadTable(id))
         : catalog.createTable(id, schema, PartitionSpec.unpartitioned(), Map.of("write.parquet.compression-codec", "zstd"));
@@ -72,7 +79,7 @@ public final class KafkaFedTable {
     DataFile file = writer.toDataFile();
     Map<Integer, Long> merged = committedOffsets();
     merged.putAll(nextOffsets);
-    table.newAppend().appendFile(file).set(OFFSETS_PROPERTY, Json.write(merged)).commit();
+    table.newAppend().scanManifestsWith(commitPool).appendFile(file).set(OFFSETS_PROPERTY, Json.write(merged)).commit();
   }
 
   static OffsetDateTime utc(Instant t) {

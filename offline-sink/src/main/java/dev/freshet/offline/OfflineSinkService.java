@@ -2,6 +2,7 @@ package dev.freshet.offline;
 
 import dev.freshet.common.ConsumerLoop;
 import dev.freshet.common.OpsServer;
+import dev.freshet.common.Schedulers;
 import dev.freshet.common.ServiceMain;
 import dev.freshet.common.Settings;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -10,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.iceberg.CatalogProperties;
 import org.apache.iceberg.Table;
@@ -27,6 +29,7 @@ public final class OfflineSinkService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OfflineSinkService.class);
 
   private final JdbcCatalog catalog;
+  private final ExecutorService commitPool = Schedulers.daemon("freshet-iceberg-commit");
   private final KafkaFedTable featureLog;
   private final KafkaFedTable generationLog;
   private final ConsumerLoop features;
@@ -40,8 +43,10 @@ public final class OfflineSinkService implements AutoCloseable {
     if (!catalog.namespaceExists(ns)) {
       catalog.createNamespace(ns);
     }
-    featureLog = new KafkaFedTable(catalog, TableIdentifier.of(ns, config.table()), FeatureLog.SCHEMA, FeatureLog::evolve);
-    generationLog = new KafkaFedTable(catalog, TableIdentifier.of(ns, config.generationTable()), GenerationLog.SCHEMA, t -> t);
+    featureLog = new KafkaFedTable(catalog, TableIdentifier.of(ns, config.table()), FeatureLog.SCHEMA, FeatureLog::evolve,
+        commitPool);
+    generationLog = new KafkaFedTable(catalog, TableIdentifier.of(ns, config.generationTable()), GenerationLog.SCHEMA, t -> t,
+        commitPool);
     features = ConsumerLoop.start("freshet-offline-sink",
         ConsumerLoop.sinkConsumerProperties(config.kafkaBootstrapServers(), config.groupId()), config.featuresTopic(),
         new TopicAppender(config.featuresTopic(), featureLog, FeatureLog::row, config.commitInterval(), registry));
@@ -72,6 +77,11 @@ public final class OfflineSinkService implements AutoCloseable {
     return catalog;
   }
 
+  /** The ops listener's port ({@code /health}, {@code /metrics}). */
+  public int opsPort() {
+    return ops.port();
+  }
+
   public static OfflineSinkService start(OfflineSinkConfig config) {
     return new OfflineSinkService(config);
   }
@@ -89,11 +99,13 @@ public final class OfflineSinkService implements AutoCloseable {
     return features.failure() != null ? features.failure() : generations.failure();
   }
 
+  /** Both loops drain and commit their last batch, then the catalog and the commit pool close. */
   @Override
   public void close() {
     features.close();
     generations.close();
     catalog.close();
+    commitPool.shutdown();
     ops.close();
   }
 

@@ -97,6 +97,11 @@ public final class OnlineSinkService implements ConsumerLoop.Handler, AutoClosea
         config.featuresTopic(), config.cqlContactPoints(), config.keyspace(), ops.port());
   }
 
+  /** The ops listener's port ({@code /health}, {@code /metrics}). */
+  public int opsPort() {
+    return ops.port();
+  }
+
   public static OnlineSinkService start(OnlineSinkConfig config) {
     return new OnlineSinkService(config);
   }
@@ -196,8 +201,8 @@ public final class OnlineSinkService implements ConsumerLoop.Handler, AutoClosea
 
   @Override
   public void close() {
+    loop.close(); // drains and commits; then the writer stops retrying anything left
     writer.close();
-    loop.close();
     deadLetters.close();
     session.close();
     ops.close();
