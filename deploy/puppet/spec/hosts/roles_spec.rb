@@ -51,7 +51,9 @@ describe 'node classification', type: :host do
   freshet_service('offline_sink', 'offline-sink', 'dev.freshet.offline.OfflineSinkService')
   freshet_service('serving', 'serving', 'dev.freshet.serving.ServingService') do
     it { is_expected.to contain_systemd__unit_file('freshet-serving.service').with_content(/-Dai\.djl\.pytorch\.num_threads=1/) }
-    it { is_expected.to contain_file('/etc/freshet/serving.properties').with_content(/^http\.host=0\.0\.0\.0$/) }
+    it { is_expected.to contain_file('/etc/freshet/serving.properties').with_content(/^http\.host=10\.0\.1\.21$/) }
+    it { is_expected.to contain_file('/etc/freshet/serving.properties').with_content(/^generator\.models-root=\/var\/lib\/freshet\/serving\/models$/) }
+    it { is_expected.to contain_file('/etc/freshet/serving.properties').without_content(/0\.0\.0\.0/) }
   end
 
   role('postgresql_source', 'pg-1.example.invalid') do
