@@ -1,12 +1,14 @@
 package dev.freshet.common;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -22,18 +24,37 @@ public final class OpsServer implements AutoCloseable {
 
   /** Health is a supplier so each probe reflects the component's current state, not its start state. */
   public static OpsServer start(String host, int port, PrometheusMeterRegistry registry, Supplier<Health> health) {
+    Map<String, HttpHandler> routes = Map.of(
+        "/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4", registry.scrape()),
+        "/health", ex -> {
+          Health h = health.get();
+          respond(ex, h.up() ? 200 : 503, "application/json", Json.write(h));
+        });
     try {
       HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 16);
-      server.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4", registry.scrape()));
-      server.createContext("/health", ex -> {
-        Health h = health.get();
-        respond(ex, h.up() ? 200 : 503, "application/json", Json.write(h));
-      });
+      server.createContext("/", ex -> route(ex, routes));
       server.start();
       return new OpsServer(server);
     } catch (IOException e) {
       throw new IllegalStateException("cannot bind ops endpoint on " + host + ":" + port, e);
     }
+  }
+
+  /** A GET route, or the JSON error any other path or method gets (never the JDK's HTML page). */
+  private static void route(HttpExchange ex, Map<String, HttpHandler> routes) throws IOException {
+    String path = ex.getRequestURI().getPath();
+    HttpHandler handler = routes.get(path);
+    if (handler == null) {
+      respond(ex, 404, "application/json", error("not_found", "no route " + ex.getRequestMethod() + " " + path));
+    } else if (!ex.getRequestMethod().equals("GET") && !ex.getRequestMethod().equals("HEAD")) {
+      respond(ex, 405, "application/json", error("method_not_allowed", ex.getRequestMethod() + " is not allowed on " + path));
+    } else {
+      handler.handle(ex);
+    }
+  }
+
+  private static String error(String code, String message) {
+    return Json.write(Map.of("error", code, "message", message));
   }
 
   public int port() {
