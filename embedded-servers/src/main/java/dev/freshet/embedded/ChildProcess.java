@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,9 +33,14 @@ public final class ChildProcess implements AutoCloseable {
   }
 
   public static ChildProcess start(String name, List<String> command, Path logFile) {
+    return start(name, command, Map.of(), logFile);
+  }
+
+  /** As {@link #start(String, List, Path)}, with {@code env} added to this JVM's environment. */
+  public static ChildProcess start(String name, List<String> command, Map<String, String> env, Path logFile) {
     List<String> full = new ArrayList<>(List.of("bash", "-c", WATCHDOG, name + "-watchdog"));
     full.addAll(command);
-    return launch(name, full, logFile);
+    return launch(name, full, env, logFile);
   }
 
   /**
@@ -43,13 +49,14 @@ public final class ChildProcess implements AutoCloseable {
    */
   public static ChildProcess guard(String name, long pid, String signal, Path logFile) {
     return launch(name + "-guard",
-        List.of("bash", "-c", "while read -r _; do :; done; kill -" + signal + " " + pid + " 2>/dev/null; exit 0"), logFile);
+        List.of("bash", "-c", "while read -r _; do :; done; kill -" + signal + " " + pid + " 2>/dev/null; exit 0"), Map.of(), logFile);
   }
 
-  private static ChildProcess launch(String name, List<String> command, Path logFile) {
+  private static ChildProcess launch(String name, List<String> command, Map<String, String> env, Path logFile) {
     ProcessBuilder pb = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+    pb.environment().putAll(env);
     try {
       Process p = pb.start();
       LOG.info("{} started (pid {}), log: {}", name, p.pid(), logFile);

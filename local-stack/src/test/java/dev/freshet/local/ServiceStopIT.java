@@ -20,8 +20,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.iceberg.CatalogProperties;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.IcebergGenerics;
@@ -115,10 +113,7 @@ class ServiceStopIT {
   }
 
   private static List<String> userIds(Path warehouse) throws IOException {
-    try (JdbcCatalog catalog = new JdbcCatalog()) {
-      catalog.setConf(new Configuration());
-      catalog.initialize("freshet", Map.of(CatalogProperties.URI, "jdbc:sqlite:" + warehouse.resolve("catalog.db"),
-          CatalogProperties.WAREHOUSE_LOCATION, warehouse.toUri().toString(), "jdbc.schema-version", "V1"));
+    try (JdbcCatalog catalog = Warehouse.catalog(warehouse)) {
       Table table = catalog.loadTable(TableIdentifier.of("freshet", "user_features_log"));
       List<String> ids = new ArrayList<>();
       try (CloseableIterable<Record> rows = IcebergGenerics.read(table).build()) {

@@ -30,7 +30,8 @@ import org.apache.iceberg.io.OutputFileFactory;
  * truth for where to resume: no record is lost or appended twice.
  */
 public final class KafkaFedTable {
-  static final String OFFSETS_PROPERTY = "freshet.kafka-offsets";
+  /** Snapshot summary key: the next Kafka offset per partition, as JSON, committed with the rows before it. */
+  public static final String OFFSETS_PROPERTY = "freshet.kafka-offsets";
 
   private final Table table;
   private final GenericFileWriterFactory writers;
