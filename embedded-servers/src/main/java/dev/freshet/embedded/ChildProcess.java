@@ -19,8 +19,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class ChildProcess implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ChildProcess.class);
-  private static final String WATCHDOG =
-      "\"$@\" </dev/null & child=$!; while read -r _; do :; done; kill -TERM $child 2>/dev/null; wait $child";
+  /**
+   * SIGINT is ignored: Ctrl-C in a terminal reaches the whole foreground process group, and the
+   * parent JVM stops its children in order itself; a watchdog killed by it would orphan its child.
+   */
+  private static final String IGNORE_CTRL_C = "trap '' INT; ";
+  private static final String WATCHDOG = IGNORE_CTRL_C
+      + "\"$@\" </dev/null & child=$!; while read -r _; do :; done; kill -TERM $child 2>/dev/null; wait $child";
 
   private final String name;
   private final Process process;
@@ -49,7 +54,7 @@ public final class ChildProcess implements AutoCloseable {
    */
   public static ChildProcess guard(String name, long pid, String signal, Path logFile) {
     return launch(name + "-guard",
-        List.of("bash", "-c", "while read -r _; do :; done; kill -" + signal + " " + pid + " 2>/dev/null; exit 0"), Map.of(), logFile);
+        List.of("bash", "-c", IGNORE_CTRL_C + "while read -r _; do :; done; kill -" + signal + " " + pid + " 2>/dev/null; exit 0"), Map.of(), logFile);
   }
 
   private static ChildProcess launch(String name, List<String> command, Map<String, String> env, Path logFile) {
