@@ -17,9 +17,12 @@ import org.junit.jupiter.api.io.TempDir;
  * model"), not at what one run on one CPU reached.
  */
 class TrainModelIT {
-  /** Worst of seeds 1-6 and 42 on this machine kind: see README. */
-  static final double MIN_ACCURACY = 0.90;
-  static final double MIN_HELD_OUT_ACCURACY = 0.80;
+  /**
+   * Seeds 1-6 and 42 on this machine kind (README): worst 863/864 of all profiles, 144/144 held
+   * out. The margin allows 43 wrong profiles, and one wrong held-out pair (12 profiles) of 12.
+   */
+  static final double MIN_ACCURACY = 0.95;
+  static final double MIN_HELD_OUT_ACCURACY = 0.90;
 
   @Test
   void retrainingWithTheDefaultsMeetsTheQualityContract(@TempDir Path out, @TempDir Path shippedDir) throws Exception {
