@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * Measures whether a model's output follows the profile: for every category x author x spend
- * band x activity band, the generated text must name that category and author and the band's offer.
+ * band x activity band, the generated text must name that category and author and use the spend
+ * band's offer and the activity band's greeting.
  */
 public final class ConditioningCheck {
   private static final int BATCH = 32;

@@ -27,8 +27,9 @@ import java.util.Random;
 
 /**
  * Trains the default generator from scratch on {@link TrainingCorpus} and writes a model directory.
- * Same seed and steps give the same model. Run with {@code bin/train-model [--out DIR] [--steps N]
- * [--seed S]}; the committed model under serving/src/main/resources was written by it with defaults.
+ * Same seed and steps give the same model on the same CPU kind (other CPUs round differently).
+ * Run with {@code bin/train-model [--out DIR] [--steps N] [--seed S] [--control shuffled-profiles]};
+ * the committed model under serving/src/main/resources was written by it with defaults.
  */
 public final class TrainModel {
   static final int EMBEDDING = 64;
