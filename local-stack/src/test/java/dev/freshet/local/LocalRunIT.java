@@ -2,7 +2,6 @@ package dev.freshet.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.freshet.common.Json;
 import dev.freshet.common.Topics;
 import dev.freshet.embedded.ChildProcess;
 import dev.freshet.offline.KafkaFedTable;
@@ -44,10 +43,9 @@ class LocalRunIT {
   void theBannerNamesEveryAddressAndSigtermStopsCleanlyWithTheLastBatchInIceberg() throws Exception {
     Path data = dir.resolve("local");
     Path log = dir.resolve("freshet-local.log");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ChildProcess local = ChildProcess.start("freshet-local", List.of(java, "-cp", System.getProperty("java.class.path"),
-        FreshetLocal.class.getName(), "--data-dir", data.toString(), "--users", "5", "--rate", "20"),
-        Map.of("FRESHET_OFFLINE_SINK_COMMIT_INTERVAL", "60m"), log);
+    ChildProcess local = TestJvm.start("freshet-local", List.of(), FreshetLocal.class.getName(),
+        List.of("--data-dir", data.toString(), "--users", "5", "--rate", "20"), Map.of("FRESHET_OFFLINE_SINK_COMMIT_INTERVAL", "60m"),
+        log);
     Map<TopicPartition, Long> published;
     try {
       String banner = Await.until(Duration.ofSeconds(240), "the local run's banner", () -> read(log),
@@ -94,10 +92,7 @@ class LocalRunIT {
     try (JdbcCatalog catalog = Warehouse.catalog(warehouse)) {
       Table table = catalog.loadTable(TableIdentifier.of("freshet", "user_features_log"));
       assertThat(table.currentSnapshot()).as("the stop committed a snapshot").isNotNull();
-      Map<?, ?> stored = Json.read(table.currentSnapshot().summary().get(KafkaFedTable.OFFSETS_PROPERTY), Map.class);
-      Map<Integer, Long> offsets = new HashMap<>();
-      stored.forEach((p, o) -> offsets.put(Integer.parseInt(p.toString()), ((Number) o).longValue()));
-      return offsets;
+      return KafkaFedTable.offsets(table.currentSnapshot());
     }
   }
 

@@ -30,8 +30,7 @@ import org.apache.iceberg.io.OutputFileFactory;
  * truth for where to resume: no record is lost or appended twice.
  */
 public final class KafkaFedTable {
-  /** Snapshot summary key: the next Kafka offset per partition, as JSON, committed with the rows before it. */
-  public static final String OFFSETS_PROPERTY = "freshet.kafka-offsets";
+  static final String OFFSETS_PROPERTY = "freshet.kafka-offsets";
 
   private final Table table;
   private final GenericFileWriterFactory writers;
@@ -59,12 +58,16 @@ public final class KafkaFedTable {
   /** Next offset to read per partition, as committed with the latest append; empty for a new table. */
   public Map<Integer, Long> committedOffsets() {
     table.refresh();
-    Snapshot current = table.currentSnapshot();
+    return offsets(table.currentSnapshot());
+  }
+
+  /** The next offset per partition that {@code snapshot} committed with its rows; empty for none or for a snapshot without them. */
+  public static Map<Integer, Long> offsets(Snapshot snapshot) {
     Map<Integer, Long> offsets = new HashMap<>();
-    if (current == null || current.summary().get(OFFSETS_PROPERTY) == null) {
+    if (snapshot == null || snapshot.summary().get(OFFSETS_PROPERTY) == null) {
       return offsets;
     }
-    Map<?, ?> stored = Json.read(current.summary().get(OFFSETS_PROPERTY), Map.class);
+    Map<?, ?> stored = Json.read(snapshot.summary().get(OFFSETS_PROPERTY), Map.class);
     stored.forEach((p, o) -> offsets.put(Integer.parseInt(p.toString()), ((Number) o).longValue()));
     return offsets;
   }

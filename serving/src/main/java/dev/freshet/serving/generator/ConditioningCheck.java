@@ -23,12 +23,6 @@ public final class ConditioningCheck {
     public double heldOutAccuracy() {
       return heldOutProfiles == 0 ? 0 : (double) heldOutCorrect / heldOutProfiles;
     }
-
-    /** Over the pairs training did show together. */
-    public double seenAccuracy() {
-      int seen = profiles - heldOutProfiles;
-      return seen == 0 ? 0 : (double) (correct - heldOutCorrect) / seen;
-    }
   }
 
   public static Result run(Generator generator) {
