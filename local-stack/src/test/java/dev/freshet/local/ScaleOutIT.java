@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.LongStream;
@@ -65,9 +66,8 @@ class ScaleOutIT {
   }
 
   private static ChildProcess startSecondInstance(Path config, Path dataDir) {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    return ChildProcess.start("feature-streams-2", List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-        "dev.freshet.features.FeatureStreamsService", "--config", config.toString()), dataDir.resolve("streams-2.log"));
+    return TestJvm.start("feature-streams-2", List.of("-Xmx256m"), "dev.freshet.features.FeatureStreamsService",
+        List.of("--config", config.toString()), Map.of(), dataDir.resolve("streams-2.log"));
   }
 
   /** Members of the Streams group that hold at least one partition. */

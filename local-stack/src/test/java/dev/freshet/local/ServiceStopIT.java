@@ -7,19 +7,16 @@ import dev.freshet.common.Json;
 import dev.freshet.embedded.ChildProcess;
 import dev.freshet.embedded.FreePorts;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.IcebergGenerics;
@@ -61,9 +58,8 @@ class ServiceStopIT {
       config.store(out, null);
     }
     Path log = dir.resolve("offline-sink.log");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ChildProcess sink = ChildProcess.start("offline-sink", List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-        "dev.freshet.offline.OfflineSinkService", "--config", file.toString()), log);
+    ChildProcess sink = TestJvm.start("offline-sink", List.of("-Xmx256m"), "dev.freshet.offline.OfflineSinkService",
+        List.of("--config", file.toString()), Map.of(), log);
     try (KafkaProducer<String, String> producer = producer()) {
       awaitHealthy(opsPort, sink, log);
       send(producer, topic, 0, 30);
@@ -94,22 +90,28 @@ class ServiceStopIT {
     producer.flush();
   }
 
+  /** Until its ops listener answers /health with 200; fails at once, with its log, if the sink exits first. */
   private static void awaitHealthy(int port, ChildProcess sink, Path log) throws Exception {
-    HttpClient client = HttpClient.newHttpClient();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline && sink.isAlive()) {
-      try {
-        if (client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build(),
-            HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
-          Thread.sleep(1_000); // and let its consumers join the group
-          return;
-        }
-      } catch (IOException notYet) {
-        // not listening yet
+    HttpJson ops = new HttpJson("http://127.0.0.1:" + port);
+    Await.until(Duration.ofSeconds(60), "offline-sink's /health", () -> {
+      if (!sink.isAlive()) {
+        throw new AssertionError("offline-sink exited; its log:\n" + read(log));
       }
-      Thread.sleep(200);
+      try {
+        return ops.get("/health").status();
+      } catch (UncheckedIOException notListeningYet) {
+        return -1;
+      }
+    }, status -> status == 200);
+    Thread.sleep(1_000); // and let its consumers join the group
+  }
+
+  private static String read(Path log) {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
-    throw new IllegalStateException("offline-sink did not become healthy; its log:\n" + Files.readString(log));
   }
 
   private static List<String> userIds(Path warehouse) throws IOException {
