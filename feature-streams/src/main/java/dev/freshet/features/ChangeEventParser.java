@@ -37,7 +37,7 @@ final class ChangeEventParser {
     return switch (op) {
       case "c", "r", "u" -> {
         SourceRow row = row(root.path("after"));
-        yield new RowChange(row.pk(), row, lsn, commitTime, op.equals("r"));
+        yield new RowChange(row.pk(), row, lsn, commitTime, op.equals("c"));
       }
       case "d" -> new RowChange(deletedKey(key, root.path("before")), null, lsn, commitTime, false);
       default -> throw new MalformedChangeException("unknown op '" + op + "'");
@@ -64,15 +64,20 @@ final class ChangeEventParser {
     if (!after.isObject()) {
       throw new MalformedChangeException("after is missing for an insert/update");
     }
-    Map<String, String> values = new LinkedHashMap<>();
-    source.columns().forEach((column, type) -> values.put(column, canonical(after, column, type, "after")));
+    Map<String, Object> values = new LinkedHashMap<>();
+    source.columns().forEach((column, type) -> values.put(column, type.value(canonical(after, column, type, "after"))));
     for (String required : new String[] {source.primaryKey(), source.entityKey(), source.eventTime()}) {
       if (values.get(required) == null) {
         throw new MalformedChangeException("after." + required + " is missing or null");
       }
     }
-    return new SourceRow(source.name(), values.get(source.primaryKey()), values.get(source.entityKey()),
-        Instant.parse(values.get(source.eventTime())), values);
+    return new SourceRow(source.name(), text(values.get(source.primaryKey())), text(values.get(source.entityKey())),
+        (Instant) values.get(source.eventTime()), values);
+  }
+
+  /** A key column's value as the text keys are made of. */
+  private static String text(Object value) {
+    return value instanceof java.math.BigDecimal d ? d.toPlainString() : value.toString();
   }
 
   private static String canonical(JsonNode parent, String column, ColumnType type, String where) {

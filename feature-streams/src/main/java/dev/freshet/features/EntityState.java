@@ -1,26 +1,23 @@
 package dev.freshet.features;
 
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.annotation.JsonNaming;
-import dev.freshet.common.JsonSerde;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Per-entity state besides the windowed rows: the provenance of the last published vector, its
- * features (to publish an expiry only when a value changed), the next scheduled expiry, and the
- * lifetime features' retractable state.
+ * The durable per-entity state besides its rows: the provenance of its next vector, whether a
+ * change is not yet published, when it is next due in the {@code expiry-index}, and the totals of
+ * the reversible lifetime features (count, sum, avg). Everything else an entity's features need
+ * is derived from its kept rows ({@link EntityAggregates}). Stored as {@link StateCodec#ENTITY_STATES}.
  */
-@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 final class EntityState {
-  static final JsonSerde<EntityState> SERDE = new JsonSerde<>(EntityState.class);
-
-  public long version;
-  public long lsn;
-  public Instant commitTime;
-  public Instant maxEventTime;
-  public Long nextExpiryMs;
-  public String publishedFeatures;
-  public Map<String, AggregateState> lifetime = new HashMap<>();
+  long version;
+  long lsn;
+  Instant commitTime;
+  Instant maxEventTime;
+  /** The time of this entity's entry in the expiry index, or null when it has none. */
+  Long dueMs;
+  /** A source change was applied since the last vector: the next flush publishes one. */
+  boolean unpublished;
+  Map<String, FeatureAccumulator.Total> lifetime = new HashMap<>();
 }

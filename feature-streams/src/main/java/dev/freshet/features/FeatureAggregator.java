@@ -1,9 +1,6 @@
 package dev.freshet.features;
 
 import dev.freshet.common.FeatureVector;
-import dev.freshet.common.Json;
-import dev.freshet.common.definitions.FeatureDefinition;
-import dev.freshet.common.definitions.FeatureDefinitions;
 import dev.freshet.common.definitions.SourceDefinition;
 import dev.freshet.common.freshness.Watermark;
 import dev.freshet.common.freshness.WatermarkMerger;
@@ -12,10 +9,12 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
@@ -27,20 +26,23 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Applies an entity's row deltas and publishes the entity's whole feature vector, evaluated at the
- * current wall-clock time, after each one; and republishes it when a row's contribution leaves a
- * window while the entity is idle.
+ * Applies entities' row deltas incrementally ({@link EntityAggregates}) and publishes at most one
+ * vector per entity per tick (the commit interval): a burst of changes for one entity yields one
+ * vector with all of them. A vector is also published when a row's contribution leaves a window
+ * and a value moves.
  *
- * <p>State: {@code window-rows} holds each entity's rows still inside their source's longest
- * window (key {@code entity\0source\0pk}, so one prefix scan reads an entity's rows); windowed
- * features are recomputed from them, which makes every aggregation exact under UPDATE and DELETE.
- * {@code entity-state} holds lifetime accumulators and provenance ({@link EntityState}).
- * {@code expiry-index} (key {@code zero-padded millis\0entity}) lists each entity's next moment a
- * contribution leaves a window; a wall-clock punctuation reads only the due prefix of it, so an
- * idle store costs nothing per tick.
+ * <p>Durable state, all in changelogged RocksDB stores behind Kafka Streams' record cache:
+ * {@code window-rows} (key {@code entity\0source\0pk}) the rows still inside their source's longest
+ * window; {@code lifetime-rows} the rows a lifetime first/last/last_n/min/max/top_k/count_distinct
+ * needs to retract exactly; {@code entity-state} ({@link EntityState}); {@code expiry-index} (key
+ * {@code zero-padded millis\0entity}) each entity's next moment to look at: the time of its first
+ * unpublished change, or when its next row leaves a window. Each tick reads only the due prefix
+ * of the index, every due entry, with no cap: the backlog and the lag are gauges. The aggregates
+ * themselves are rebuilt from the rows when an entity is not in the in-memory cache.
  *
- * <p>Watermark markers from the sources' trackers are merged (minimum over every source partition)
- * and a higher one is sent on to every partition of the features topic.
+ * <p>Watermark markers from the sources' trackers are merged (minimum over every source
+ * partition); before a higher one is sent on to every partition of the features topic, every
+ * unpublished change is published, so every vector a marker covers is ahead of it.
  *
  * <p>The vector's {@code version} is {@code max(previous + 1, source LSN)}: strictly increasing per
  * entity even when many changes share one LSN (all rows of the initial snapshot do) or no change
@@ -49,74 +51,102 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 final class FeatureAggregator implements Processor<String, Routed, String, Published> {
   static final String WINDOW_ROWS_STORE = "window-rows";
+  static final String LIFETIME_ROWS_STORE = "lifetime-rows";
   static final String ENTITY_STATE_STORE = "entity-state";
   static final String EXPIRY_INDEX_STORE = "expiry-index";
-  private static final int MAX_EXPIRIES_PER_TICK = 10_000;
 
-  private final FeatureDefinitions definitions;
-  private final Duration checkInterval;
+  private final FeaturePlan plan;
+  private final Duration tick;
   private final int tasks;
+  private final int cachedEntities;
   private final WatermarkMerger watermarks;
   private final Counter onChange = FeatureMetrics.vectors("change");
   private final Counter onExpiry = FeatureMetrics.vectors("expiry");
   private final Timer expiryDelay = FeatureMetrics.expiryDelay();
+  private final AtomicLong dueBacklog = new AtomicLong();
+  private final AtomicLong dueLagMs = new AtomicLong();
   private ProcessorContext<String, Published> context;
   private KeyValueStore<String, SourceRow> windowRows;
+  private KeyValueStore<String, SourceRow> lifetimeRows;
   private KeyValueStore<String, EntityState> states;
   private KeyValueStore<String, String> expiries;
+  private Map<String, EntityAggregates> cache;
+  /**
+   * Every index entry before this was published by an earlier tick: the next tick's scan starts
+   * here, not at zero, because the index's deleted entries stay as RocksDB tombstones until
+   * compaction and a scan from zero would step over all of them.
+   */
+  private long scannedThroughMs;
 
-  /** @param tasks partitions of the repartition topic: how many aggregator tasks send markers */
-  FeatureAggregator(FeatureDefinitions definitions, Duration checkInterval, int tasks) {
-    this.definitions = definitions;
-    this.checkInterval = checkInterval;
+  /**
+   * @param tick how often unpublished changes and due expiries are published
+   * @param tasks partitions of the repartition topic: how many aggregator tasks send markers
+   * @param cachedEntities how many entities' aggregates are kept in memory
+   */
+  FeatureAggregator(FeaturePlan plan, Duration tick, int tasks, int cachedEntities) {
+    this.plan = plan;
+    this.tick = tick;
     this.tasks = tasks;
-    this.watermarks = new WatermarkMerger(definitions.sources().stream().map(SourceDefinition::name).collect(Collectors.toSet()));
+    this.cachedEntities = cachedEntities;
+    this.watermarks = new WatermarkMerger(plan.definitions.sources().stream().map(SourceDefinition::name).collect(Collectors.toSet()));
   }
 
   @Override
   public void init(ProcessorContext<String, Published> context) {
     this.context = context;
+    this.scannedThroughMs = 0;
     this.windowRows = context.getStateStore(WINDOW_ROWS_STORE);
+    this.lifetimeRows = context.getStateStore(LIFETIME_ROWS_STORE);
     this.states = context.getStateStore(ENTITY_STATE_STORE);
     this.expiries = context.getStateStore(EXPIRY_INDEX_STORE);
-    context.schedule(checkInterval, PunctuationType.WALL_CLOCK_TIME, this::expireDue);
+    // Derived from the stores: rebuilt after every (re)initialisation, e.g. after a restore.
+    this.cache = new LinkedHashMap<>(1024, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, EntityAggregates> eldest) {
+        return size() > cachedEntities;
+      }
+    };
+    String task = context.taskId().toString();
+    FeatureMetrics.dueGauges(task, dueBacklog, dueLagMs);
+    context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, this::publishDue);
   }
 
   @Override
   public void process(Record<String, Routed> record) {
     if (record.value().isWatermark()) {
-      // Every delta this task got before the marker has been applied and its vector forwarded.
+      // Every delta this task got before the marker must be published ahead of it.
       Watermark w = record.value().watermark();
-      watermarks.offer(w).ifPresent(lsn -> context.forward(new Record<>(w.source(),
-          Published.watermark(new Watermark(w.source(), lsn, Watermark.FEATURES_STREAM, context.taskId().partition(), tasks)),
-          record.timestamp(), Watermark.markerHeaders())));
+      watermarks.offer(w).ifPresent(lsn -> {
+        publishDue(context.currentSystemTimeMs());
+        context.forward(new Record<>(w.source(),
+            Published.watermark(new Watermark(w.source(), lsn, Watermark.FEATURES_STREAM, context.taskId().partition(), tasks)),
+            record.timestamp(), Watermark.markerHeaders()));
+      });
       return;
     }
     RowDelta delta = record.value().delta();
     String entity = delta.entity();
-    Instant asOf = Instant.ofEpochMilli(context.currentSystemTimeMs());
-    EntityState state = stateOf(entity);
-    SourceRow any = delta.after() != null ? delta.after() : delta.before();
-    SourceDefinition source = definitions.source(any.source());
-
-    for (FeatureDefinition f : source.lifetime()) {
-      Accumulator acc = new Accumulator(f, source, state.lifetime.computeIfAbsent(f.name(), n -> new AggregateState()));
-      if (delta.before() != null) {
-        acc.retract(delta.before());
-      }
-      if (delta.after() != null) {
-        acc.add(delta.after());
-      }
-    }
+    long nowMs = context.currentSystemTimeMs();
+    EntityAggregates aggregates = aggregatesAt(entity, nowMs);
     if (delta.before() != null) {
-      windowRows.delete(rowKey(entity, delta.before()));
+      TypedRow before = plan.typed(delta.before());
+      if (aggregates.retract(before)) {
+        windowRows.delete(rowKey(entity, delta.before()));
+      }
+      if (EntityAggregates.keptForLifetime(before)) {
+        lifetimeRows.delete(rowKey(entity, delta.before()));
+      }
     }
-    if (delta.after() != null && !source.windowed().isEmpty()
-        && delta.after().eventTime().plus(source.longestWindow()).isAfter(asOf)) {
-      windowRows.put(rowKey(entity, delta.after()), delta.after());
+    if (delta.after() != null) {
+      TypedRow after = plan.typed(delta.after());
+      if (aggregates.add(after)) {
+        windowRows.put(rowKey(entity, delta.after()), delta.after());
+      }
+      if (EntityAggregates.keptForLifetime(after)) {
+        lifetimeRows.put(rowKey(entity, delta.after()), delta.after());
+      }
     }
-
-    state.version = Math.max(state.version + 1, delta.lsn());
+    EntityState state = aggregates.state;
     if (delta.lsn() >= state.lsn) {
       state.lsn = delta.lsn();
       state.commitTime = delta.commitTime();
@@ -124,109 +154,107 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
     if (delta.after() != null && (state.maxEventTime == null || delta.after().eventTime().isAfter(state.maxEventTime))) {
       state.maxEventTime = delta.after().eventTime();
     }
-    publish(entity, state, asOf, true, record.timestamp());
+    state.unpublished = true;
+    if (state.dueMs == null || state.dueMs > nowMs) {
+      reindex(entity, state, nowMs);
+    }
+    states.put(entity, state);
   }
 
-  /** Recomputes every entity whose next expiry is due and publishes those whose values changed. */
-  private void expireDue(long nowMs) {
+  /** Publishes every entity due by {@code nowMs}: unpublished changes first in line, then expiries. */
+  private void publishDue(long nowMs) {
     List<KeyValue<String, String>> due = new ArrayList<>();
-    try (KeyValueIterator<String, String> it = expiries.range(indexKey(0, ""), SortableText.zeroPadded(nowMs, 15) + "\u0001")) {
-      while (it.hasNext() && due.size() < MAX_EXPIRIES_PER_TICK) {
+    // Through the scan's start at least: a change in the same millisecond as the last tick was
+    // indexed there, and a marker must not pass it.
+    long through = Math.max(nowMs, scannedThroughMs);
+    try (KeyValueIterator<String, String> it = expiries.range(indexKey(scannedThroughMs, ""), SortableText.zeroPadded(through, 15) + "\u0001")) {
+      while (it.hasNext()) {
         due.add(it.next());
       }
     }
-    Instant asOf = Instant.ofEpochMilli(nowMs);
+    scannedThroughMs = through + 1;
+    dueBacklog.set(due.size());
+    dueLagMs.set(due.isEmpty() ? 0 : Math.max(0, nowMs - dueTime(due.get(0).key)));
     for (KeyValue<String, String> entry : due) {
       expiries.delete(entry.key);
-      expiryDelay.record(Duration.ofMillis(nowMs - Long.parseLong(entry.key.substring(0, 15))));
-      EntityState state = states.get(entry.value);
-      if (state != null) {
-        state.nextExpiryMs = null;
-        publish(entry.value, state, asOf, false, nowMs);
+      String entity = entry.value;
+      EntityAggregates aggregates = aggregatesAt(entity, nowMs);
+      EntityState state = aggregates.state;
+      state.dueMs = null;
+      if (!state.unpublished) {
+        expiryDelay.record(Duration.ofMillis(Math.max(0, nowMs - dueTime(entry.key))));
       }
+      publish(entity, aggregates, nowMs);
     }
   }
 
-  /**
-   * Computes the vector as of {@code asOf}, reschedules the entity's next expiry and stores the
-   * state; forwards the vector when {@code changed} (a source change) or when a value moved.
-   */
-  private void publish(String entity, EntityState state, Instant asOf, boolean changed, long timestamp) {
-    long[] nextExpiry = {Long.MAX_VALUE};
-    Map<String, Object> features = compute(entity, state, asOf, nextExpiry);
-    String json = Json.write(features);
-    boolean forward = changed || !json.equals(state.publishedFeatures);
-    if (forward && !changed) {
-      state.version++;
-    }
-    state.publishedFeatures = json;
-    reschedule(entity, state, nextExpiry[0] == Long.MAX_VALUE ? null : nextExpiry[0]);
-    states.put(entity, state);
-    if (forward) {
+  /** Forwards the vector when a change is unpublished or a value moved, and schedules the next look. */
+  private void publish(String entity, EntityAggregates aggregates, long nowMs) {
+    EntityState state = aggregates.state;
+    Map<String, Object> features = aggregates.results();
+    boolean changed = state.unpublished;
+    if (changed || !features.equals(aggregates.published)) {
+      state.version = Math.max(state.version + 1, state.lsn);
+      Instant asOf = Instant.ofEpochMilli(nowMs);
       FeatureVector vector = new FeatureVector(entity, features, state.maxEventTime, state.lsn, state.commitTime,
-          state.version, asOf, definitions.version());
-      context.forward(new Record<>(entity, Published.vector(vector), timestamp));
+          state.version, asOf, plan.definitions.version());
+      context.forward(new Record<>(entity, Published.vector(vector), nowMs));
       (changed ? onChange : onExpiry).increment();
+      aggregates.published = features;
+      state.unpublished = false;
     }
+    long next = aggregates.nextExpiryNanos();
+    reindex(entity, state, next == Long.MAX_VALUE ? null : ceilMillis(next));
+    states.put(entity, state);
   }
 
-  private Map<String, Object> compute(String entity, EntityState state, Instant asOf, long[] nextExpiry) {
-    Map<String, Accumulator> windowed = new HashMap<>();
-    for (SourceDefinition source : definitions.sources()) {
-      for (FeatureDefinition f : source.windowed()) {
-        windowed.put(f.name(), Accumulator.fresh(f, source));
+  /** The entity's aggregates advanced to {@code nowMs}: from the cache, or rebuilt from its kept rows. */
+  private EntityAggregates aggregatesAt(String entity, long nowMs) {
+    long nowNanos = nowMs * 1_000_000L;
+    EntityAggregates aggregates = cache.get(entity);
+    List<TypedRow> aged;
+    if (aggregates == null) {
+      EntityState state = Objects.requireNonNullElseGet(states.get(entity), EntityState::new);
+      aged = new ArrayList<>();
+      try (KeyValueIterator<String, SourceRow> inWindows = windowRows.prefixScan(entity + "\u0000", new StringSerializer());
+          KeyValueIterator<String, SourceRow> kept = lifetimeRows.prefixScan(entity + "\u0000", new StringSerializer())) {
+        aggregates = EntityAggregates.rebuild(plan, state, nowNanos, typed(inWindows), typed(kept), aged);
       }
+      cache.put(entity, aggregates);
+    } else {
+      aged = aggregates.advanceTo(nowNanos);
     }
-    List<String> aged = new ArrayList<>();
-    try (KeyValueIterator<String, SourceRow> it = windowRows.prefixScan(entity + "\u0000", new StringSerializer())) {
-      while (it.hasNext()) {
-        KeyValue<String, SourceRow> kv = it.next();
-        SourceRow row = kv.value;
-        SourceDefinition source = definitions.source(row.source());
-        if (!row.eventTime().plus(source.longestWindow()).isAfter(asOf)) {
-          aged.add(kv.key); // outside every window of its source: it can never count again
-          continue;
-        }
-        for (FeatureDefinition f : source.windowed()) {
-          if (f.window().contains(row.eventTime(), asOf)) {
-            Accumulator acc = windowed.get(f.name());
-            acc.add(row);
-            if (acc.matches(row)) {
-              nextExpiry[0] = Math.min(nextExpiry[0], ceilMillis(f.window().leavesAt(row.eventTime())));
-            }
-          }
-        }
-      }
+    for (TypedRow row : aged) {
+      windowRows.delete(rowKey(entity, row.stored()));
     }
-    aged.forEach(windowRows::delete);
-    Map<String, Object> features = new LinkedHashMap<>();
-    for (SourceDefinition source : definitions.sources()) {
-      for (FeatureDefinition f : source.features()) {
-        Accumulator acc = f.window().isLifetime()
-            ? new Accumulator(f, source, state.lifetime.computeIfAbsent(f.name(), n -> new AggregateState()))
-            : windowed.get(f.name());
-        features.put(f.name(), acc.result());
-      }
-    }
-    return features;
+    return aggregates;
   }
 
-  private void reschedule(String entity, EntityState state, Long nextMs) {
-    if (java.util.Objects.equals(state.nextExpiryMs, nextMs)) {
+  private Iterator<TypedRow> typed(KeyValueIterator<String, SourceRow> rows) {
+    return new Iterator<>() {
+      public boolean hasNext() {
+        return rows.hasNext();
+      }
+
+      public TypedRow next() {
+        return plan.typed(rows.next().value);
+      }
+    };
+  }
+
+  private void reindex(String entity, EntityState state, Long dueMs) {
+    if (Objects.equals(state.dueMs, dueMs)) {
       return;
     }
-    if (state.nextExpiryMs != null) {
-      expiries.delete(indexKey(state.nextExpiryMs, entity));
+    if (state.dueMs != null) {
+      expiries.delete(indexKey(state.dueMs, entity));
     }
-    if (nextMs != null) {
-      expiries.put(indexKey(nextMs, entity), entity);
+    if (dueMs != null) {
+      // Never behind the scan's start (the wall clock can step back): it would be missed.
+      dueMs = Math.max(dueMs, scannedThroughMs);
+      expiries.put(indexKey(dueMs, entity), entity);
     }
-    state.nextExpiryMs = nextMs;
-  }
-
-  private EntityState stateOf(String entity) {
-    EntityState s = states.get(entity);
-    return s == null ? new EntityState() : s;
+    state.dueMs = dueMs;
   }
 
   private static String rowKey(String entity, SourceRow row) {
@@ -237,7 +265,11 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
     return SortableText.zeroPadded(ms, 15) + "\u0000" + entity;
   }
 
-  private static long ceilMillis(Instant t) {
-    return t.getNano() % 1_000_000 == 0 ? t.toEpochMilli() : t.toEpochMilli() + 1;
+  private static long dueTime(String indexKey) {
+    return Long.parseLong(indexKey.substring(0, 15));
+  }
+
+  private static long ceilMillis(long nanos) {
+    return Math.floorDiv(nanos + 999_999, 1_000_000);
   }
 }

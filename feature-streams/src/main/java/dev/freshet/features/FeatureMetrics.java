@@ -1,9 +1,11 @@
 package dev.freshet.features;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The topology's own meters, in Micrometer's global registry (the service adds its Prometheus
@@ -26,5 +28,16 @@ final class FeatureMetrics {
   static Timer expiryDelay() {
     return Timer.builder("freshet_features_expiry_delay").description("time from a row leaving a window to the recomputation")
         .publishPercentiles(0.5, 0.99).maximumExpectedValue(Duration.ofSeconds(10)).register(Metrics.globalRegistry);
+  }
+
+  /**
+   * Entities due at the aggregator's last tick (unpublished changes and expiries), and how long
+   * the oldest of them had been due: a backlog that grows means the engine falls behind.
+   */
+  static void dueGauges(String task, AtomicLong backlog, AtomicLong lagMs) {
+    Gauge.builder("freshet_features_due_entities", backlog, AtomicLong::get)
+        .description("entities due for publication at the last tick").tag("task", task).register(Metrics.globalRegistry);
+    Gauge.builder("freshet_features_due_lag_ms", lagMs, AtomicLong::get)
+        .description("how long the oldest due entity had waited at the last tick").tag("task", task).register(Metrics.globalRegistry);
   }
 }

@@ -55,19 +55,20 @@ public final class FeatureStreamsService implements AutoCloseable {
         config.definitions().sources().stream().map(s -> s.topic()).toList(), config.featuresTopic(), config.deadLetterTopic(), ops.port());
   }
 
-  static Properties streamsProperties(FeatureStreamsConfig config) {
+  /** The Kafka Streams settings the service runs with (public for benchmarks of the same shape). */
+  public static Properties streamsProperties(FeatureStreamsConfig config) {
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers());
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     // Under EOS a record is visible downstream only when its transaction commits, and the
     // repartition hop means two commits on the way: the commit interval dominates freshness.
-    // No record cache, so each change is published at the next commit.
+    // The record cache only coalesces store writes: the aggregator publishes every tick itself.
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(config.commitInterval().toMillis()));
     // A commit can only happen between polls: an idle thread blocked in poll (100 ms by default)
     // would hold the last records' transaction open that long.
     p.put(StreamsConfig.POLL_MS_CONFIG, Long.toString(Math.max(1, config.commitInterval().toMillis() / 5)));
-    p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, "0");
+    p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, Long.toString(config.cacheMaxBytes()));
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, Short.toString(config.replicationFactor()));
     p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
     p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");

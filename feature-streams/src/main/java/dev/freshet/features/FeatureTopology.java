@@ -22,11 +22,12 @@ import org.apache.kafka.streams.state.Stores;
  * The feature topology, a pure function of its configuration and feature definitions:
  *
  * <pre>
- * per source: changes (key: primary key) -> RowTracker [rows-S, stream-time-S] -+-> dead letters
- *                                                                              +-> deltas, markers
+ * per source: changes (key: primary key)
+ *   -> RowTracker [rows-S, rows-expiry-S, stream-time-S] -+-> dead letters
+ *                                                         +-> deltas, markers
  * all sources' deltas -> repartition by entity id (markers: to every partition)
- *   -> FeatureAggregator [window-rows, entity-state, expiry-index] -+-> vectors (key: entity id)
- *                                                                   +-> markers (every partition)
+ *   -> FeatureAggregator [window-rows, lifetime-rows, entity-state, expiry-index] -+-> vectors (key: entity id)
+ *                                                                                  +-> markers (every partition)
  * </pre>
  *
  * All features of all sources share the aggregator's state: one vector per entity. Vectors and
@@ -37,15 +38,17 @@ public final class FeatureTopology {
 
   public static Topology build(FeatureStreamsConfig config) {
     FeatureDefinitions definitions = config.definitions();
+    FeaturePlan plan = new FeaturePlan(definitions);
     StreamsBuilder builder = new StreamsBuilder();
     KStream<String, Routed> deltas = null;
     for (SourceDefinition source : definitions.sources()) {
-      addStore(builder, RowTracker.rowsStore(source), SourceRow.SERDE);
+      addStore(builder, RowTracker.rowsStore(source), StateCodec.ROWS);
       addStore(builder, RowTracker.streamTimeStore(source), Serdes.Long());
+      addStore(builder, RowTracker.evictionStore(source), Serdes.String());
       Map<String, KStream<String, Routed>> routed = builder
           .stream(source.topic(), Consumed.with(Serdes.String(), Serdes.String()).withName(source.name() + "-changes"))
-          .process(() -> new RowTracker(source), Named.as("track-" + source.name()),
-              RowTracker.rowsStore(source), RowTracker.streamTimeStore(source))
+          .process(() -> new RowTracker(plan.source(source.name())), Named.as("track-" + source.name()),
+              RowTracker.rowsStore(source), RowTracker.streamTimeStore(source), RowTracker.evictionStore(source))
           .split(Named.as(source.name() + "-"))
           .branch((key, r) -> r.isDeadLetter(), Branched.as("dead-letters"))
           .defaultBranch(Branched.as("deltas"));
@@ -55,17 +58,18 @@ public final class FeatureTopology {
       KStream<String, Routed> sourceDeltas = routed.get(source.name() + "-deltas");
       deltas = deltas == null ? sourceDeltas : deltas.merge(sourceDeltas, Named.as("merge-" + source.name()));
     }
-    addStore(builder, FeatureAggregator.WINDOW_ROWS_STORE, SourceRow.SERDE);
-    addStore(builder, FeatureAggregator.ENTITY_STATE_STORE, EntityState.SERDE);
+    addStore(builder, FeatureAggregator.WINDOW_ROWS_STORE, StateCodec.ROWS);
+    addStore(builder, FeatureAggregator.LIFETIME_ROWS_STORE, StateCodec.ROWS);
+    addStore(builder, FeatureAggregator.ENTITY_STATE_STORE, StateCodec.ENTITY_STATES);
     addStore(builder, FeatureAggregator.EXPIRY_INDEX_STORE, Serdes.String());
     // The partition count is explicit: the aggregator tells the sinks how many tasks send markers.
     Map<String, KStream<String, Published>> published = deltas
-        .repartition(Repartitioned.with(Serdes.String(), Routed.SERDE).withName("deltas-by-entity")
+        .repartition(Repartitioned.with(Serdes.String(), StateCodec.ROUTED_RECORDS).withName("deltas-by-entity")
             .withNumberOfPartitions(config.topicPartitions())
             .withStreamPartitioner(new MarkersEverywhere<>(Routed::isWatermark)))
-        .process(() -> new FeatureAggregator(definitions, config.expiryCheckInterval(), config.topicPartitions()),
-            Named.as("aggregate-features"),
-            FeatureAggregator.WINDOW_ROWS_STORE, FeatureAggregator.ENTITY_STATE_STORE, FeatureAggregator.EXPIRY_INDEX_STORE)
+        .process(() -> new FeatureAggregator(plan, config.tick(), config.topicPartitions(), config.cachedEntities()),
+            Named.as("aggregate-features"), FeatureAggregator.WINDOW_ROWS_STORE, FeatureAggregator.LIFETIME_ROWS_STORE,
+            FeatureAggregator.ENTITY_STATE_STORE, FeatureAggregator.EXPIRY_INDEX_STORE)
         .split(Named.as("published-"))
         .branch((key, p) -> p.isWatermark(), Branched.as("watermarks"))
         .defaultBranch(Branched.as("vectors"));
@@ -79,8 +83,12 @@ public final class FeatureTopology {
     return builder.build();
   }
 
-  /** A RocksDB store with a changelog topic (the default), so a moved or restarted task restores it. */
+  /**
+   * A RocksDB store with a changelog topic (the default), so a moved or restarted task restores
+   * it, behind the record cache, so the many writes of one key within a commit are one changelog record.
+   */
   private static <V> void addStore(StreamsBuilder builder, String name, Serde<V> valueSerde) {
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), valueSerde));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), valueSerde)
+        .withCachingEnabled());
   }
 }

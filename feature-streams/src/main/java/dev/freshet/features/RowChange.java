@@ -7,10 +7,11 @@ import java.time.Instant;
  * replica identity a delete carries only the primary key, so the topology keeps the last seen
  * row itself to know what to retract.
  *
- * @param snapshot the row was read by the connector's initial snapshot ({@code op = r}), not
- *     changed just now: it is never late
+ * @param insert the row was inserted just now ({@code op = c}): only an insert can be late. A
+ *     snapshot read ({@code op = r}) is old by nature, and an update corrects a row that existed
+ *     (even one the tracker no longer keeps, see {@link RowTracker})
  */
-record RowChange(String pk, SourceRow after, long lsn, Instant commitTime, boolean snapshot) {
+record RowChange(String pk, SourceRow after, long lsn, Instant commitTime, boolean insert) {
   boolean isDelete() {
     return after == null;
   }

@@ -7,6 +7,11 @@ import dev.freshet.common.freshness.Watermark;
 import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -19,26 +24,39 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * row to another entity both. It keeps the last seen row per primary key because PostgreSQL's
  * default replica identity sends only the key on DELETE and only the new row on UPDATE.
  *
+ * <p>The last seen row is kept only as long as some feature can still need it as a before-image:
+ * while it is inside its source's longest window, and for good when it passes the filter of a
+ * lifetime feature (whose retraction needs its values however old it is). {@code rows-expiry-S}
+ * (key {@code zero-padded millis\0pk}) schedules the rest for removal; a later UPDATE or DELETE
+ * of a removed row finds nothing to retract, which is right: it no longer counts anywhere.
+ *
  * <p>It also enforces the source's allowed lateness against its stream time (the newest event
- * time seen on this partition, never ahead of the wall clock): a row new to the topology whose event time is further behind goes
- * to the dead-letter topic. Corrections of rows already known are always applied. Unreadable
+ * time seen on this partition, never ahead of the wall clock): an INSERT whose event time is
+ * further behind goes to the dead-letter topic. Updates (corrections of rows that existed) and
+ * snapshot reads are always applied. Unreadable
  * change events become dead letters too; processing goes on. Watermark markers are passed on
  * (see {@link Watermark}).
  */
 final class RowTracker implements Processor<String, String, String, Routed> {
   static final String STAGE = "feature-streams";
   private static final String STREAM_TIME_KEY = "stream-time";
+  /** Removal of rows no feature needs any more is not urgent: once a second. */
+  private static final Duration EVICTION_INTERVAL = Duration.ofSeconds(1);
 
   private final SourceDefinition source;
+  private final SourcePlan plan;
   private final ChangeEventParser parser;
   private final Counter malformed;
   private final Counter late;
   private ProcessorContext<String, Routed> context;
   private KeyValueStore<String, SourceRow> rows;
   private KeyValueStore<String, Long> streamTimes;
+  private KeyValueStore<String, String> evictions;
+  private long evictedThroughMs;
 
-  RowTracker(SourceDefinition source) {
-    this.source = source;
+  RowTracker(SourcePlan plan) {
+    this.plan = plan;
+    this.source = plan.definition;
     this.parser = new ChangeEventParser(source);
     this.malformed = FeatureMetrics.deadLetters(source.name(), "malformed");
     this.late = FeatureMetrics.deadLetters(source.name(), "late");
@@ -52,11 +70,18 @@ final class RowTracker implements Processor<String, String, String, Routed> {
     return "stream-time-" + source.name();
   }
 
+  static String evictionStore(SourceDefinition source) {
+    return "rows-expiry-" + source.name();
+  }
+
   @Override
   public void init(ProcessorContext<String, Routed> context) {
     this.context = context;
     this.rows = context.getStateStore(rowsStore(source));
     this.streamTimes = context.getStateStore(streamTimeStore(source));
+    this.evictions = context.getStateStore(evictionStore(source));
+    this.evictedThroughMs = 0;
+    context.schedule(EVICTION_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::evictDue);
   }
 
   @Override
@@ -86,7 +111,7 @@ final class RowTracker implements Processor<String, String, String, Routed> {
     }
     SourceRow after = change.after();
     Long streamTime = streamTimes.get(STREAM_TIME_KEY);
-    if (previous == null && !change.snapshot() && streamTime != null
+    if (previous == null && change.insert() && streamTime != null
         && after.eventTime().isBefore(Instant.ofEpochMilli(streamTime).minus(source.allowedLateness()))) {
       late.increment();
       deadLetter(record, "late event: " + source.eventTime() + " " + after.eventTime() + " is "
@@ -101,11 +126,43 @@ final class RowTracker implements Processor<String, String, String, Routed> {
       streamTimes.put(STREAM_TIME_KEY, advanced);
     }
     rows.put(change.pk(), after);
+    if (!EntityAggregates.keptForLifetime(plan.typed(after))) {
+      long leavesMs = after.eventTime().plus(source.longestWindow()).toEpochMilli() + 1;
+      evictions.put(SortableText.zeroPadded(Math.max(leavesMs, evictedThroughMs), 15) + "\u0000" + change.pk(), change.pk());
+    }
     if (previous != null && !previous.entity().equals(after.entity())) {
       forward(record, previous.entity(), previous, null, change);
       previous = null;
     }
     forward(record, after.entity(), previous, after, change);
+  }
+
+  /**
+   * Removes the kept rows whose time has come, unless the row was updated since (a newer event
+   * time, or now a lifetime feature's row): the index entry is then stale and only dropped.
+   */
+  private void evictDue(long nowMs) {
+    if (nowMs < evictedThroughMs) {
+      return;
+    }
+    List<KeyValue<String, String>> due = new ArrayList<>();
+    // From where the last run ended: deleted entries stay as RocksDB tombstones until compaction.
+    try (KeyValueIterator<String, String> it = evictions.range(SortableText.zeroPadded(evictedThroughMs, 15),
+        SortableText.zeroPadded(nowMs, 15) + "\u0001")) {
+      while (it.hasNext()) {
+        due.add(it.next());
+      }
+    }
+    evictedThroughMs = nowMs + 1;
+    Instant now = Instant.ofEpochMilli(nowMs);
+    for (KeyValue<String, String> entry : due) {
+      evictions.delete(entry.key);
+      SourceRow row = rows.get(entry.value);
+      if (row != null && !row.eventTime().plus(source.longestWindow()).isAfter(now)
+          && !EntityAggregates.keptForLifetime(plan.typed(row))) {
+        rows.delete(entry.value);
+      }
+    }
   }
 
   private void forward(Record<String, String> record, String entity, SourceRow before, SourceRow after, RowChange change) {

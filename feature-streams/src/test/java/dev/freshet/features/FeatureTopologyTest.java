@@ -159,6 +159,37 @@ class FeatureTopologyTest {
   }
 
   @Test
+  void theTrackerForgetsARowOnceNoFeatureCanNeedItButKeepsLifetimeRows() {
+    changes.pipeInput("{\"id\":1}", event("r", null, row(1, 2, "view", null, NOW.minus(Duration.ofDays(29))), ++lsn));
+    changes.pipeInput("{\"id\":2}", event("r", null, row(2, 2, "purchase", "3.00", NOW.minus(Duration.ofDays(29))), ++lsn));
+    assertThat(last().features().get("purchases_lifetime")).isEqualTo(1);
+    java.util.function.LongSupplier rows = () -> countRows(driver.getKeyValueStore("rows-events"));
+    assertThat(rows.getAsLong()).isEqualTo(2);
+
+    driver.advanceWallClockTime(Duration.ofDays(2)); // both left the 30-day window
+    assertThat(rows.getAsLong()).as("the view row is needed by no feature any more; the purchase by lifetime ones").isEqualTo(1);
+    features.readValuesToList();
+
+    send("d", 1, "{\"id\":1}", null);
+    tick();
+    assertThat(features.isEmpty()).as("a forgotten row counts nowhere: its delete changes nothing").isTrue();
+    send("d", 2, "{\"id\":2}", null);
+    assertThat(last().features().get("purchases_lifetime")).isEqualTo(0);
+    assertThat(rows.getAsLong()).isEqualTo(0);
+  }
+
+  private static long countRows(org.apache.kafka.streams.state.KeyValueStore<String, ?> store) {
+    long n = 0;
+    try (var it = store.all()) {
+      while (it.hasNext()) {
+        it.next();
+        n++;
+      }
+    }
+    return n;
+  }
+
+  @Test
   void aRowDatedInTheFutureDoesNotMakeLaterRowsLate() {
     send("c", 1, null, row(1, 3, "view", null, NOW.plus(Duration.ofDays(365))));
     send("c", 2, null, row(2, 3, "view", null, NOW.minus(Duration.ofMinutes(5))));
@@ -169,8 +200,9 @@ class FeatureTopologyTest {
   @Test
   void anEventMovedToAnotherUserLeavesTheFirst() {
     send("c", 5, null, row(5, 1, "purchase", "20.00", NOW.minusSeconds(5)));
-    features.readValuesToList();
+    last();
     send("u", 5, null, row(5, 2, "purchase", "20.00", NOW.minusSeconds(5)));
+    tick();
     Map<String, FeatureVector> byUser = features.readKeyValuesToMap();
     assertThat(amount(byUser.get("1"))).isEqualByComparingTo("0");
     assertThat(byUser.get("1").features().get("purchases_lifetime")).isEqualTo(0);
@@ -180,10 +212,31 @@ class FeatureTopologyTest {
   @Test
   void versionsIncreaseEvenWhenSnapshotRowsShareAnLsn() {
     changes.pipeInput("{\"id\":1}", event("r", null, row(1, 3, "view", null, NOW.minusSeconds(9)), 500));
+    tick();
     changes.pipeInput("{\"id\":2}", event("r", null, row(2, 3, "view", null, NOW.minusSeconds(8)), 500));
+    tick();
     changes.pipeInput("{\"id\":3}", event("c", null, row(3, 3, "view", null, NOW.minusSeconds(7)), 900));
+    tick();
     List<Long> versions = features.readValuesToList().stream().map(FeatureVector::version).toList();
     assertThat(versions).containsExactly(500L, 501L, 900L);
+  }
+
+  @Test
+  void aBurstOfChangesForOneUserIsOneVectorWithAllOfThem() {
+    send("c", 1, null, row(1, 6, "view", null, NOW.minusSeconds(3)));
+    send("c", 2, null, row(2, 6, "view", null, NOW.minusSeconds(2)));
+    send("c", 3, null, row(3, 6, "purchase", "7.00", NOW.minusSeconds(1)));
+    send("c", 4, null, row(4, 8, "view", null, NOW.minusSeconds(1)));
+    tick();
+    Map<String, List<FeatureVector>> byUser = features.readValuesToList().stream()
+        .collect(java.util.stream.Collectors.groupingBy(FeatureVector::userId));
+    assertThat(byUser.get("6")).hasSize(1);
+    assertThat(byUser.get("8")).hasSize(1);
+    FeatureVector six = byUser.get("6").get(0);
+    assertThat(six.features().get(UserFeatures.EVENTS_1H)).isEqualTo(3);
+    assertThat(six.sourceLsn()).isEqualTo(lsn - 10);
+    tick();
+    assertThat(features.isEmpty()).as("nothing changed since").isTrue();
   }
 
   @Test
@@ -251,7 +304,13 @@ class FeatureTopologyTest {
         Watermark.markerHeaders(), NOW));
   }
 
+  /** One aggregator tick: what the changes so far publish. */
+  private void tick() {
+    driver.advanceWallClockTime(Duration.ofMillis(25));
+  }
+
   private FeatureVector last() {
+    tick();
     List<FeatureVector> all = features.readValuesToList();
     assertThat(all).isNotEmpty();
     lastSeen = all.get(all.size() - 1);

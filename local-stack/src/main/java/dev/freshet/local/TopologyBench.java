@@ -3,6 +3,7 @@ package dev.freshet.local;
 import dev.freshet.common.ConsumerLoop;
 import dev.freshet.common.FeatureVector;
 import dev.freshet.common.Json;
+import dev.freshet.common.KafkaTopics;
 import dev.freshet.common.Settings;
 import dev.freshet.common.Topics;
 import dev.freshet.common.freshness.Watermark;
@@ -16,32 +17,38 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiConsumer;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.SynchronizedHistogram;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * The feature engine alone (feature-streams with the bundled definitions on a real KRaft broker,
  * exactly-once, RocksDB), fed Debezium-shaped change events directly, so nothing else on the box
- * competes with it:
+ * competes with it; and, in the same invocation on the same broker and settings, a pass-through
+ * topology of the same shape ({@link PassThroughTopology}) as the baseline:
  *
  * <ol>
+ *   <li>history: {@code --history} snapshot rows per user, dated over the last 29 days (heavy users);
  *   <li>throughput: {@code --backlog} inserts for {@code --users} users are written to the change
- *       topic, then the engine is timed until every one has its vector published;
+ *       topic, then the topology is timed until every one is reflected in a published record;
  *   <li>latency: inserts at {@code --rate} per second for {@code --seconds}; for each, the time
- *       from its write to the change topic until its vector can be read (read_committed) from the
- *       features topic, p50/p99/max from HdrHistogram.
+ *       from its write to the change topic until a record of its user reflecting it (source LSN at
+ *       least its own) can be read (read_committed), p50/p99/max from HdrHistogram.
  * </ol>
  *
  * Run by {@code bin/bench-topology}.
@@ -49,86 +56,169 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class TopologyBench {
   private TopologyBench() {}
 
+  /** Writes of one topology's input not yet reflected in its output, per user, in LSN order. */
+  private static final class Pending {
+    final Map<Long, Queue<long[]>> byUser = new ConcurrentHashMap<>();
+    final AtomicLong outstanding = new AtomicLong();
+    final AtomicLong reflected = new AtomicLong();
+    final Histogram latency = new SynchronizedHistogram(TimeUnit.SECONDS.toMicros(120), 3);
+    final AtomicBoolean measuring = new AtomicBoolean();
+
+    void written(long user, long lsn) {
+      outstanding.incrementAndGet();
+      byUser.computeIfAbsent(user, u -> new ConcurrentLinkedQueue<>()).add(new long[] {lsn, System.nanoTime()});
+    }
+
+    /** A published record for {@code user} reflecting every change up to {@code lsn}. */
+    void published(long user, long lsn, long now) {
+      Queue<long[]> q = byUser.get(user);
+      if (q == null) {
+        return;
+      }
+      for (long[] head = q.peek(); head != null && head[0] <= lsn; head = q.peek()) {
+        q.poll();
+        outstanding.decrementAndGet();
+        reflected.incrementAndGet();
+        if (measuring.get()) {
+          latency.recordValue(Math.max(1, (now - head[1]) / 1000));
+        }
+      }
+    }
+
+    void await(Duration timeout) throws InterruptedException {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (outstanding.get() > 0) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(outstanding.get() + " changes still not published after " + timeout.toSeconds() + " s");
+        }
+        Thread.sleep(20);
+      }
+    }
+  }
+
+  private record Result(long throughputChanges, double throughputSeconds, Histogram latency) {
+    double rate() {
+      return throughputChanges / throughputSeconds;
+    }
+  }
+
   public static void main(String[] args) throws Exception {
-    Settings o = Settings.fromCommandLine(args, "bin/bench-topology [--users N] [--backlog N] [--rate R] [--seconds S]",
-        "users", "backlog", "rate", "seconds");
+    Settings o = Settings.fromCommandLine(args,
+        "bin/bench-topology [--users N] [--history ROWS_PER_USER] [--backlog N] [--rate R] [--seconds S] [--baseline yes|no]",
+        "users", "history", "backlog", "rate", "seconds", "baseline");
+    boolean withBaseline = !o.string("baseline", "yes").equals("no");
     int users = o.integer("users", 10_000);
+    int history = o.integer("history", 0);
     int backlog = o.integer("backlog", 100_000);
     double rate = o.number("rate", 1_000);
     int seconds = o.integer("seconds", 30);
 
     Path dir = Files.createTempDirectory("freshet-topology-bench");
     try (KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"), 2)) {
-      Settings settings = Settings.of(Map.of("kafka.bootstrap-servers", kafka.bootstrapServers(),
-          "streams.state-dir", dir.resolve("streams").toString()));
-      Map<Long, Long> writtenAt = new ConcurrentHashMap<>(); // lsn -> nanoTime written
-      Histogram latency = new SynchronizedHistogram(TimeUnit.SECONDS.toMicros(120), 3);
-      AtomicBoolean measuring = new AtomicBoolean();
-      long[] published = {0};
-      try (KafkaProducer<String, String> producer = producer(kafka.bootstrapServers());
-          FeatureStreamsService engine = FeatureStreamsService.start(FeatureStreamsConfig.from(settings));
-          ConsumerLoop features = ConsumerLoop.start("bench-features",
-              ConsumerLoop.sinkConsumerProperties(kafka.bootstrapServers(), "topology-bench"), Topics.USER_FEATURES,
-              (consumer, records) -> {
-                long now = System.nanoTime();
-                for (ConsumerRecord<String, String> r : records) {
-                  if (Watermark.isMarker(r.headers())) {
-                    continue;
-                  }
-                  Long at = writtenAt.remove(Json.read(r.value(), FeatureVector.class).sourceLsn());
-                  if (at != null) {
-                    synchronized (published) {
-                      published[0]++;
-                    }
-                    if (measuring.get()) {
-                      latency.recordValue(Math.max(1, (now - at) / 1000));
-                    }
-                  }
-                }
-              })) {
-        long lsn = 1;
-        // Warm-up: the engine's JIT and RocksDB caches, uncounted.
-        lsn = send(producer, writtenAt, lsn, users, 10_000, 0);
-        await(writtenAt, Duration.ofMinutes(5));
+      FeatureStreamsConfig config = FeatureStreamsConfig.from(Settings.of(Map.of("kafka.bootstrap-servers", kafka.bootstrapServers(),
+          "streams.state-dir", dir.resolve("streams").toString())));
+      String passInput = "bench.pass-through.changes";
+      KafkaTopics.ensure(kafka.bootstrapServers(), Map.of(passInput, 2, PassThroughTopology.OUTPUT_TOPIC, 2), (short) 1);
 
-        long start = System.nanoTime();
-        long first;
-        synchronized (published) {
-          first = published[0];
+      Result baseline = null;
+      Pending passPending = new Pending();
+      Properties passProps = FeatureStreamsService.streamsProperties(config);
+      passProps.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench-pass-through");
+      passProps.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("pass-through").toString());
+      try (KafkaStreams pass = new KafkaStreams(PassThroughTopology.build(passInput, 2), passProps);
+          ConsumerLoop out = consume(kafka, PassThroughTopology.OUTPUT_TOPIC, (r, now) -> {
+            PassThroughTopology.Out v = Json.read(r.value(), PassThroughTopology.Out.class);
+            passPending.published(v.userId(), v.sourceLsn(), now);
+          }, passPending)) {
+        if (withBaseline) {
+          pass.start();
+          baseline = run(kafka, passInput, passPending, users, history, backlog, rate, seconds);
         }
-        lsn = send(producer, writtenAt, lsn, users, backlog, 0);
-        await(writtenAt, Duration.ofMinutes(30));
-        double throughputSeconds = (System.nanoTime() - start) / 1e9;
-        long done;
-        synchronized (published) {
-          done = published[0] - first;
-        }
-
-        measuring.set(true);
-        send(producer, writtenAt, lsn, users, (long) (rate * seconds), rate);
-        await(writtenAt, Duration.ofMinutes(5));
-
-        System.out.println();
-        System.out.printf("""
-            feature engine alone (bundled definitions: %d features; exactly_once_v2; 2 partitions; 1 stream thread):
-              throughput: %d inserts for %d users processed in %.1f s = %.0f changes/s
-              change written -> vector published (read_committed), %.0f inserts/s for %d s:
-                p50 %.1f ms   p99 %.1f ms   max %.1f ms   (%d changes)
-            machine: %s
-            """,
-            FeatureStreamsConfig.from(settings).definitions().features().count(),
-            done, users, throughputSeconds, done / throughputSeconds, rate, seconds,
-            latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0,
-            latency.getMaxValue() / 1000.0, latency.getTotalCount(),
-            MachineLoad.summary());
       }
+
+      Result engine;
+      Pending enginePending = new Pending();
+      try (FeatureStreamsService service = FeatureStreamsService.start(config);
+          ConsumerLoop out = consume(kafka, Topics.USER_FEATURES, (r, now) -> {
+            FeatureVector v = Json.read(r.value(), FeatureVector.class);
+            enginePending.published(Long.parseLong(v.userId()), v.sourceLsn(), now);
+          }, enginePending)) {
+        engine = run(kafka, Topics.EVENTS_CHANGES, enginePending, users, history, backlog, rate, seconds);
+      }
+
+      if (baseline == null) {
+        baseline = new Result(0, 1, new Histogram(3));
+      }
+      System.out.println();
+      System.out.printf("""
+          %d users, %d history rows each (snapshot, over the last 29 days), then %d inserts dated within the last minute;
+          exactly_once_v2, 2 partitions, 1 stream thread, commit interval %d ms
+                                              changes/s    p50 ms    p99 ms    max ms   (latency at %.0f inserts/s for %d s)
+            pass-through, same shape     %12.0f %9.1f %9.1f %9.1f
+            feature engine (%d features) %12.0f %9.1f %9.1f %9.1f
+            engine / pass-through: %.2f
+          machine: %s
+          """,
+          users, history, backlog, config.commitInterval().toMillis(), rate, seconds,
+          baseline.rate(), ms(baseline.latency, 50), ms(baseline.latency, 99), baseline.latency.getMaxValue() / 1000.0,
+          config.definitions().features().count(),
+          engine.rate(), ms(engine.latency, 50), ms(engine.latency, 99), engine.latency.getMaxValue() / 1000.0,
+          engine.rate() / baseline.rate(), MachineLoad.summary());
     } finally {
       FreshetLocal.deleteRecursively(dir);
     }
   }
 
+  private static double ms(Histogram h, double percentile) {
+    return h.getValueAtPercentile(percentile) / 1000.0;
+  }
+
+  private static ConsumerLoop consume(KafkaBroker kafka, String topic, BiConsumer<ConsumerRecord<String, String>, Long> onRecord, Pending pending) {
+    return ConsumerLoop.start("bench-" + topic, ConsumerLoop.sinkConsumerProperties(kafka.bootstrapServers(), "bench-" + topic), topic,
+        (consumer, records) -> {
+          long now = System.nanoTime();
+          for (ConsumerRecord<String, String> r : records) {
+            if (!Watermark.isMarker(r.headers())) {
+              onRecord.accept(r, now);
+            }
+          }
+        });
+  }
+
+  private static Result run(KafkaBroker kafka, String topic, Pending pending, int users, int history, int backlog, double rate, int seconds)
+      throws InterruptedException {
+    try (KafkaProducer<String, String> producer = producer(kafka.bootstrapServers())) {
+      long lsn = 1;
+      if (history > 0) {
+        for (int h = 0; h < history; h++) {
+          for (int user = 1; user <= users; user++, lsn++) {
+            Instant at = Instant.now().minus(Duration.ofDays(29)).plusMillis(ThreadLocalRandom.current().nextLong(Duration.ofDays(29).toMillis()));
+            send(producer, pending, topic, lsn, user, "r", at);
+          }
+        }
+        producer.flush();
+        pending.await(Duration.ofMinutes(30));
+      }
+      // Warm-up: the JIT and RocksDB caches, uncounted.
+      lsn = sendInserts(producer, pending, topic, lsn, users, 10_000, 0);
+      pending.await(Duration.ofMinutes(5));
+
+      long start = System.nanoTime();
+      long first = pending.reflected.get();
+      lsn = sendInserts(producer, pending, topic, lsn, users, backlog, 0);
+      pending.await(Duration.ofMinutes(30));
+      double throughputSeconds = (System.nanoTime() - start) / 1e9;
+      long done = pending.reflected.get() - first;
+
+      pending.measuring.set(true);
+      sendInserts(producer, pending, topic, lsn, users, (long) (rate * seconds), rate);
+      pending.await(Duration.ofMinutes(5));
+      return new Result(done, throughputSeconds, pending.latency);
+    }
+  }
+
   /** Writes {@code count} inserts (at {@code rate} per second, or as fast as possible when 0); returns the next LSN. */
-  private static long send(KafkaProducer<String, String> producer, Map<Long, Long> writtenAt, long lsn, int users, long count, double rate) {
+  private static long sendInserts(KafkaProducer<String, String> producer, Pending pending, String topic, long lsn, int users, long count, double rate) {
     long start = System.nanoTime();
     for (long i = 0; i < count; i++, lsn++) {
       if (rate > 0) {
@@ -138,38 +228,31 @@ public final class TopologyBench {
         }
       }
       int user = 1 + ThreadLocalRandom.current().nextInt(users);
-      writtenAt.put(lsn, System.nanoTime());
-      // A user's changes on one partition, in LSN order, so each vector names its change's LSN.
-      producer.send(new ProducerRecord<>(Topics.EVENTS_CHANGES, user % 2, "{\"id\":" + lsn + "}", insert(lsn, user)));
+      send(producer, pending, topic, lsn, user, "c", Instant.now().minusMillis(ThreadLocalRandom.current().nextInt(60_000)));
     }
     producer.flush();
     return lsn;
   }
 
-  /** A Debezium insert into the demo's events table, dated within the last minute. */
-  private static String insert(long id, int user) {
+  private static void send(KafkaProducer<String, String> producer, Pending pending, String topic, long lsn, int user, String op, Instant at) {
+    pending.written(user, lsn);
+    // A user's changes on one partition, in LSN order, so a record with LSN l reflects all before it.
+    producer.send(new ProducerRecord<>(topic, user % 2, "{\"id\":" + lsn + "}", change(lsn, user, op, at)));
+  }
+
+  /** A Debezium insert (or snapshot read) into the demo's events table. */
+  private static String change(long id, int user, String op, Instant at) {
     ThreadLocalRandom r = ThreadLocalRandom.current();
     boolean purchase = r.nextInt(5) == 0;
     String row = "{\"id\":" + id + ",\"user_id\":" + user + ",\"kind\":\"" + (purchase ? "purchase" : "view")
         + "\",\"item\":\"item-" + r.nextInt(500) + "\",\"category\":\"" + CATEGORIES.get(r.nextInt(CATEGORIES.size()))
         + "\",\"author\":\"author-" + r.nextInt(50) + "\",\"amount\":" + (purchase ? "\"" + (1 + r.nextInt(300)) + ".50\"" : "null")
-        + ",\"occurred_at\":\"" + Instant.now().minusMillis(r.nextInt(60_000)) + "\"}";
+        + ",\"occurred_at\":\"" + at + "\"}";
     return "{\"before\":null,\"after\":" + row + ",\"source\":{\"lsn\":" + id + ",\"ts_ms\":" + System.currentTimeMillis()
-        + "},\"op\":\"c\"}";
+        + "},\"op\":\"" + op + "\"}";
   }
 
   private static final List<String> CATEGORIES = List.of("books", "music", "films", "games", "garden");
-
-  /** Waits until every written change has its vector. */
-  private static void await(Map<Long, Long> pending, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!pending.isEmpty()) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(pending.size() + " changes still without a vector after " + timeout.toSeconds() + " s");
-      }
-      Thread.sleep(50);
-    }
-  }
 
   private static KafkaProducer<String, String> producer(String bootstrap) {
     Properties p = new Properties();

@@ -7,15 +7,21 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.Random;
 
 /**
  * A seeded random workload on the demo {@code events} table for reference tests: inserts whose
  * event times are spread over the last {@code spread} (so they arrive out of order, within the
  * allowed lateness), and updates and deletes of random existing rows: new amounts, categories,
- * kinds, event times, even a move to another user. Single-threaded; not the demo's workload,
- * which is shaped to look like a shop rather than to hit corner cases.
+ * kinds, event times, even a move to another user; now and then an insert dated beyond the
+ * allowed lateness, which the engine must refuse ({@link #lateIds}). Single-threaded; not the
+ * demo's workload, which is shaped to look like a shop rather than to hit corner cases.
  */
 final class RandomChanges {
   private final DemoDatabase db;
@@ -23,6 +29,7 @@ final class RandomChanges {
   private final Duration spread;
   private final Random random;
   private final List<Long> live = new ArrayList<>();
+  private final Set<Long> late = new LinkedHashSet<>();
   private int inserts;
   private int updates;
   private int deletes;
@@ -43,7 +50,9 @@ final class RandomChanges {
 
   void step() {
     int dice = random.nextInt(100);
-    if (live.isEmpty() || dice < 60) {
+    if (dice < 2) {
+      lateInsert();
+    } else if (live.isEmpty() || dice < 60) {
       insert();
     } else if (dice < 85) {
       update(live.get(random.nextInt(live.size())));
@@ -59,6 +68,51 @@ final class RandomChanges {
     BigDecimal amount = kind.equals("purchase") && random.nextInt(20) > 0 ? amount() : null;
     live.add(db.insertEvent(user(), kind, "item-" + random.nextInt(25), category(), author(), amount, eventTime()));
     inserts++;
+  }
+
+  /**
+   * An insert 15 to 25 minutes behind the newest event time, beyond the allowed 10 minutes: it must
+   * go to the dead-letter topic and count nowhere. Never updated later (an update is a correction
+   * and would be applied).
+   */
+  private void lateInsert() {
+    late.add(db.insertEvent(user(), kind(), "item-" + random.nextInt(25), category(), author(), amount(),
+        Instant.now().minus(Duration.ofMinutes(15 + random.nextInt(10))).truncatedTo(ChronoUnit.MICROS)));
+  }
+
+  /** Ids of the late inserts so far (a live view). */
+  Set<Long> lateIds() {
+    return Collections.unmodifiableSet(late);
+  }
+
+  /**
+   * For each window length, a row dated just inside it (10 to 50 s before it leaves), so it
+   * crosses the window's edge while the test runs: the long windows' decay, without sleeping for
+   * them. Inserted now and then moved back in time (an update: a correction, never late).
+   * Returns the rows' ids and when each leaves its window.
+   */
+  Map<Long, Instant> placeAtWindowEdges(List<Duration> windows) {
+    Map<Long, Instant> leaving = new LinkedHashMap<>();
+    for (Duration w : windows) {
+      long id = db.insertEvent(user(), kind(), "item-" + random.nextInt(25), category(), author(), amount(), null);
+      Instant at = Instant.now().minus(w).plusSeconds(10 + random.nextInt(40)).truncatedTo(ChronoUnit.MICROS);
+      db.update("UPDATE events SET occurred_at = ? WHERE id = ?", java.sql.Timestamp.from(at), id);
+      leaving.put(id, at.plus(w));
+    }
+    return leaving;
+  }
+
+  /** {@code rows} events for each of {@code heavy} within the last 8 minutes, in one statement each. */
+  void heavyUsers(List<Long> heavy, int rows) {
+    for (long user : heavy) {
+      db.upsertUser(user, "heavy-" + user, "FR");
+      db.update("INSERT INTO events (user_id, kind, item, category, author, amount, occurred_at)"
+          + " SELECT ?, (ARRAY['view', 'click', 'purchase', 'view', 'add_to_cart'])[1 + g % 5], 'item-' || (g % 37),"
+          + " (ARRAY['books', 'music', 'films', 'games'])[1 + g % 4], CASE WHEN g % 9 = 0 THEN NULL ELSE 'author-' || (g % 5) END,"
+          + " CASE WHEN g % 5 = 2 THEN (g % 250) + 0.99 END, now() - (g % 480) * interval '1 second'"
+          + " FROM generate_series(1, ?) g", user, rows);
+      inserts += rows;
+    }
   }
 
   private void update(long id) {
@@ -91,8 +145,9 @@ final class RandomChanges {
     return DemoCatalog.CATEGORIES.get(random.nextInt(DemoCatalog.CATEGORIES.size()));
   }
 
+  /** Now and then unknown (null), for the filters that ask. */
   private String author() {
-    return DemoCatalog.AUTHORS.get(random.nextInt(DemoCatalog.AUTHORS.size()));
+    return random.nextInt(8) == 0 ? null : DemoCatalog.AUTHORS.get(random.nextInt(DemoCatalog.AUTHORS.size()));
   }
 
   private BigDecimal amount() {
@@ -101,6 +156,6 @@ final class RandomChanges {
 
   @Override
   public String toString() {
-    return inserts + " inserts, " + updates + " updates, " + deletes + " deletes";
+    return inserts + " inserts, " + updates + " updates, " + deletes + " deletes, " + late.size() + " late inserts";
   }
 }

@@ -19,25 +19,60 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import javax.sql.DataSource;
 
 /**
  * The brute-force reference: every declared feature recomputed by SQL from the source table as it
  * is now (after all inserts, updates and deletes), evaluated at a given time, to compare with what
  * serving returns. Written from the definition file's meaning, not from the engine's code: one
- * plain query per feature, no state.
+ * plain query per feature, no state, and each feature's filter written here in SQL by hand (not
+ * the engine's parse of the definition's text, so a parser bug cannot pass on both sides).
  */
 final class ReferenceFeatures {
-  private final DataSource dataSource;
-  private final FeatureDefinitions definitions;
+  /** The bundled features' filters, as PostgreSQL WHERE conditions. */
+  static final Map<String, String> FILTERS = Map.ofEntries(
+      Map.entry("events_1h", "true"),
+      Map.entry("purchase_amount_24h", "kind = 'purchase'"),
+      Map.entry("last_viewed_category", "kind = 'view'"),
+      Map.entry("last_viewed_author", "kind = 'view'"),
+      Map.entry("events_1m", "true"),
+      Map.entry("browsing_categories_5m", "kind IN ('view', 'click')"),
+      Map.entry("spend_5m", "kind = 'purchase'"),
+      Map.entry("purchases_7d", "kind = 'purchase'"),
+      Map.entry("avg_purchase_amount_30d", "kind = 'purchase'"),
+      Map.entry("min_purchase_amount_30d", "kind = 'purchase'"),
+      Map.entry("max_purchase_amount_30d", "kind = 'purchase'"),
+      Map.entry("distinct_categories_24h", "true"),
+      Map.entry("distinct_items_viewed_30d", "kind = 'view'"),
+      Map.entry("top_categories_7d", "true"),
+      Map.entry("last_viewed_items", "kind = 'view'"),
+      Map.entry("last_event_at", "true"),
+      Map.entry("big_purchases_7d", "kind = 'purchase' AND amount >= 100"),
+      Map.entry("unattributed_or_book_views_24h", "kind = 'view' AND (author IS NULL OR category = 'books')"),
+      Map.entry("non_view_spend_since_launch_1h",
+          "kind <> 'view' AND amount IS NOT NULL AND occurred_at >= TIMESTAMPTZ '2026-01-01 00:00:00+00'"),
+      Map.entry("purchases_lifetime", "kind = 'purchase'"),
+      Map.entry("spend_lifetime", "kind = 'purchase'"),
+      Map.entry("first_purchased_item", "kind = 'purchase'"));
 
-  ReferenceFeatures(DataSource dataSource, FeatureDefinitions definitions) {
+  private final DataSource dataSource;
+  private final FeatureDefinitions definitions = FeatureDefinitions.bundled();
+  private final Set<Long> deadLettered;
+
+  /** @param deadLettered ids of rows the engine must have refused (late inserts): not counted */
+  ReferenceFeatures(DataSource dataSource, Set<Long> deadLettered) {
     this.dataSource = dataSource;
-    this.definitions = definitions;
+    this.deadLettered = deadLettered;
+    definitions.features().forEach(f -> {
+      if (!FILTERS.containsKey(f.name())) {
+        throw new IllegalStateException("the reference has no SQL filter for feature " + f.name() + ": write one");
+      }
+    });
   }
 
   ReferenceFeatures(DataSource dataSource) {
-    this(dataSource, FeatureDefinitions.bundled());
+    this(dataSource, Set.of());
   }
 
   /** Every feature of {@code user} as of {@code asOf}. */
@@ -46,7 +81,7 @@ final class ReferenceFeatures {
     try (Connection c = dataSource.getConnection()) {
       for (SourceDefinition source : definitions.sources()) {
         for (FeatureDefinition f : source.features()) {
-          values.put(f.name(), query(c, source, f, user, asOf));
+          values.put(f.name(), query(c, source, f, user, asOf, deadLettered));
         }
       }
     } catch (SQLException e) {
@@ -55,8 +90,9 @@ final class ReferenceFeatures {
     return values;
   }
 
-  private static Object query(Connection c, SourceDefinition s, FeatureDefinition f, long user, Instant asOf) throws SQLException {
-    String where = s.entityKey() + " = ? AND " + f.filter().sql()
+  private static Object query(Connection c, SourceDefinition s, FeatureDefinition f, long user, Instant asOf, Set<Long> excluded)
+      throws SQLException {
+    String where = s.entityKey() + " = ? AND (" + FILTERS.get(f.name()) + ") AND NOT (" + s.primaryKey() + " = ANY (?))"
         + (f.window().isLifetime() ? "" : " AND " + s.eventTime() + " > ?");
     String col = f.column();
     String newest = " ORDER BY " + s.eventTime() + " DESC, " + s.primaryKey() + " DESC";
@@ -76,8 +112,9 @@ final class ReferenceFeatures {
     };
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       ps.setLong(1, user);
+      ps.setArray(2, c.createArrayOf("bigint", excluded.toArray()));
       if (!f.window().isLifetime()) {
-        ps.setTimestamp(2, Timestamp.from(asOf.minus(f.window().length())));
+        ps.setTimestamp(3, Timestamp.from(asOf.minus(f.window().length())));
       }
       try (ResultSet rs = ps.executeQuery()) {
         List<Object> rows = new ArrayList<>();

@@ -1,0 +1,98 @@
+package dev.freshet.features;
+
+import dev.freshet.common.definitions.ColumnType;
+import dev.freshet.common.definitions.FeatureDefinition;
+import dev.freshet.common.definitions.SourceDefinition;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One source of the definitions, prepared for incremental aggregation: column positions and
+ * types, and its features grouped by window length, so an expiry touches only the features whose
+ * window a row leaves.
+ */
+final class SourcePlan {
+  final int index;
+  final SourceDefinition definition;
+  private final Map<String, Integer> columns = new HashMap<>();
+  private final ColumnType[] types;
+  /** Distinct window lengths of the source's windowed features, shortest first, in nanoseconds. */
+  final long[] windowNanos;
+  /** For each of {@link #windowNanos}, the slots of the features with that window. */
+  final List<List<FeatureSlot>> byWindow = new ArrayList<>();
+  final List<FeatureSlot> windowed = new ArrayList<>();
+  final List<FeatureSlot> lifetime = new ArrayList<>();
+  /** Lifetime features whose retraction needs the rows themselves (all but count, sum, avg). */
+  final List<FeatureSlot> lifetimeKeepingRows = new ArrayList<>();
+
+  SourcePlan(int index, SourceDefinition definition) {
+    this.index = index;
+    this.definition = definition;
+    this.types = definition.columns().values().toArray(ColumnType[]::new);
+    int i = 0;
+    for (String column : definition.columns().keySet()) {
+      columns.put(column, i++);
+    }
+    this.windowNanos = definition.windowed().stream().mapToLong(f -> f.window().length().toNanos()).distinct().sorted().toArray();
+    for (int w = 0; w < windowNanos.length; w++) {
+      byWindow.add(new ArrayList<>());
+    }
+  }
+
+  void add(FeatureSlot slot) {
+    if (slot.windowNanos < 0) {
+      lifetime.add(slot);
+      if (!slot.reversible()) {
+        lifetimeKeepingRows.add(slot);
+      }
+      return;
+    }
+    windowed.add(slot);
+    for (int w = 0; w < windowNanos.length; w++) {
+      if (windowNanos[w] == slot.windowNanos) {
+        byWindow.get(w).add(slot);
+      }
+    }
+  }
+
+  long longestWindowNanos() {
+    return windowNanos.length == 0 ? 0 : windowNanos[windowNanos.length - 1];
+  }
+
+  /** Position of a declared column in {@link TypedRow#values()}. */
+  int column(String name) {
+    Integer i = columns.get(name);
+    if (i == null) {
+      throw new IllegalArgumentException("source " + definition.name() + " has no column " + name);
+    }
+    return i;
+  }
+
+  ColumnType type(int column) {
+    return types[column];
+  }
+
+  /** The row's values by column position (a column a kept row lacks is null). */
+  @SuppressWarnings("unchecked")
+  TypedRow typed(SourceRow row) {
+    Object[] values = new Object[types.length];
+    int i = 0;
+    for (String column : definition.columns().keySet()) {
+      values[i++] = row.values().get(column);
+    }
+    Instant t = row.eventTime();
+    long nanos = Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
+    Comparable<Object> pk = (Comparable<Object>) values[column(definition.primaryKey())];
+    return new TypedRow(this, row.entity(), new RowOrder(nanos, pk), values, row);
+  }
+
+  static boolean isReversible(FeatureDefinition f) {
+    return switch (f.aggregation()) {
+      case COUNT, SUM, AVG -> true;
+      default -> false;
+    };
+  }
+}
