@@ -14,6 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.LinkedHashSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -71,6 +73,8 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
   private KeyValueStore<String, EntityState> states;
   private KeyValueStore<String, String> expiries;
   private Map<String, EntityAggregates> cache;
+  /** Entities with an unpublished change, in the order of their first change. */
+  private Set<String> changed;
   /**
    * Every index entry before this was published by an earlier tick: the next tick's scan starts
    * here, not at zero, because the index's deleted entries stay as RocksDB tombstones until
@@ -106,6 +110,14 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
         return size() > cachedEntities;
       }
     };
+    this.changed = new LinkedHashSet<>();
+    try (KeyValueIterator<String, EntityState> all = states.all()) {
+      all.forEachRemaining(kv -> {
+        if (kv.value.unpublished) {
+          changed.add(kv.key); // changed before a restart, not yet published
+        }
+      });
+    }
     String task = context.taskId().toString();
     FeatureMetrics.dueGauges(task, dueBacklog, dueLagMs);
     context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, this::publishDue);
@@ -155,35 +167,34 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
       state.maxEventTime = delta.after().eventTime();
     }
     state.unpublished = true;
-    if (state.dueMs == null || state.dueMs > nowMs) {
-      reindex(entity, state, nowMs);
-    }
+    changed.add(entity);
     states.put(entity, state);
   }
 
-  /** Publishes every entity due by {@code nowMs}: unpublished changes first in line, then expiries. */
+  /** Publishes every changed entity, then every entity whose next expiry is due by {@code nowMs}. */
   private void publishDue(long nowMs) {
-    List<KeyValue<String, String>> due = new ArrayList<>();
-    // Through the scan's start at least: a change in the same millisecond as the last tick was
-    // indexed there, and a marker must not pass it.
-    long through = Math.max(nowMs, scannedThroughMs);
-    try (KeyValueIterator<String, String> it = expiries.range(indexKey(scannedThroughMs, ""), SortableText.zeroPadded(through, 15) + "\u0001")) {
-      while (it.hasNext()) {
-        due.add(it.next());
-      }
+    int changes = changed.size();
+    for (String entity : changed) {
+      publish(entity, aggregatesAt(entity, nowMs), nowMs);
     }
-    scannedThroughMs = through + 1;
-    dueBacklog.set(due.size());
+    changed.clear();
+    List<KeyValue<String, String>> due = new ArrayList<>();
+    if (nowMs >= scannedThroughMs) {
+      try (KeyValueIterator<String, String> it = expiries.range(indexKey(scannedThroughMs, ""), SortableText.zeroPadded(nowMs, 15) + "\u0001")) {
+        while (it.hasNext()) {
+          due.add(it.next());
+        }
+      }
+      scannedThroughMs = nowMs + 1;
+    }
+    dueBacklog.set(changes + due.size());
     dueLagMs.set(due.isEmpty() ? 0 : Math.max(0, nowMs - dueTime(due.get(0).key)));
     for (KeyValue<String, String> entry : due) {
       expiries.delete(entry.key);
       String entity = entry.value;
       EntityAggregates aggregates = aggregatesAt(entity, nowMs);
-      EntityState state = aggregates.state;
-      state.dueMs = null;
-      if (!state.unpublished) {
-        expiryDelay.record(Duration.ofMillis(Math.max(0, nowMs - dueTime(entry.key))));
-      }
+      aggregates.state.dueMs = null;
+      expiryDelay.record(Duration.ofMillis(Math.max(0, nowMs - dueTime(entry.key))));
       publish(entity, aggregates, nowMs);
     }
   }
@@ -250,7 +261,7 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
       expiries.delete(indexKey(state.dueMs, entity));
     }
     if (dueMs != null) {
-      // Never behind the scan's start (the wall clock can step back): it would be missed.
+      // Never behind the scan's start (the clock can step back, an expiry be due now): it would be missed.
       dueMs = Math.max(dueMs, scannedThroughMs);
       expiries.put(indexKey(dueMs, entity), entity);
     }

@@ -43,7 +43,7 @@ public final class FeatureTopology {
     KStream<String, Routed> deltas = null;
     for (SourceDefinition source : definitions.sources()) {
       addStore(builder, RowTracker.rowsStore(source), StateCodec.ROWS);
-      addStore(builder, RowTracker.streamTimeStore(source), Serdes.Long());
+      addCachedStore(builder, RowTracker.streamTimeStore(source), Serdes.Long());
       addStore(builder, RowTracker.evictionStore(source), Serdes.String());
       Map<String, KStream<String, Routed>> routed = builder
           .stream(source.topic(), Consumed.with(Serdes.String(), Serdes.String()).withName(source.name() + "-changes"))
@@ -60,8 +60,8 @@ public final class FeatureTopology {
     }
     addStore(builder, FeatureAggregator.WINDOW_ROWS_STORE, StateCodec.ROWS);
     addStore(builder, FeatureAggregator.LIFETIME_ROWS_STORE, StateCodec.ROWS);
-    addStore(builder, FeatureAggregator.ENTITY_STATE_STORE, StateCodec.ENTITY_STATES);
-    addStore(builder, FeatureAggregator.EXPIRY_INDEX_STORE, Serdes.String());
+    addCachedStore(builder, FeatureAggregator.ENTITY_STATE_STORE, StateCodec.ENTITY_STATES);
+    addCachedStore(builder, FeatureAggregator.EXPIRY_INDEX_STORE, Serdes.String());
     // The partition count is explicit: the aggregator tells the sinks how many tasks send markers.
     Map<String, KStream<String, Published>> published = deltas
         .repartition(Repartitioned.with(Serdes.String(), StateCodec.ROUTED_RECORDS).withName("deltas-by-entity")
@@ -83,11 +83,17 @@ public final class FeatureTopology {
     return builder.build();
   }
 
-  /**
-   * A RocksDB store with a changelog topic (the default), so a moved or restarted task restores
-   * it, behind the record cache, so the many writes of one key within a commit are one changelog record.
-   */
+  /** A RocksDB store with a changelog topic (the default), so a moved or restarted task restores it. */
   private static <V> void addStore(StreamsBuilder builder, String name, Serde<V> valueSerde) {
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), valueSerde));
+  }
+
+  /**
+   * The same behind Kafka Streams' record cache, for keys written many times per commit (an
+   * entity's state, the index): one changelog record per key per commit. Row stores go without:
+   * each row is written once, and an ordered cache would only add its cost.
+   */
+  private static <V> void addCachedStore(StreamsBuilder builder, String name, Serde<V> valueSerde) {
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), valueSerde)
         .withCachingEnabled());
   }

@@ -240,6 +240,42 @@ class FeatureTopologyTest {
   }
 
   @Test
+  void aggregatesRebuiltFromTheKeptRowsEqualTheCachedOnes() {
+    // A second topology that keeps one user in memory: every change of another user rebuilds.
+    FeatureStreamsConfig config = FeatureStreamsConfig.from(Settings.of(Map.of("kafka.bootstrap-servers", "unused:9092",
+        "features.cached-entities", "1")));
+    Properties props = FeatureStreamsService.streamsProperties(config);
+    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("rebuilding").toString());
+    try (TopologyTestDriver rebuilding = new TopologyTestDriver(FeatureTopology.build(config), props, NOW)) {
+      TestInputTopic<String, String> in = rebuilding.createInputTopic(config.definitions().source("events").topic(),
+          Serdes.String().serializer(), Serdes.String().serializer());
+      TestOutputTopic<String, FeatureVector> out = rebuilding.createOutputTopic(config.featuresTopic(),
+          Serdes.String().deserializer(), FeatureVector.SERDE.deserializer());
+      java.util.Random random = new java.util.Random(7);
+      for (int i = 1; i <= 300; i++) {
+        long user = 1 + random.nextInt(3);
+        String kind = random.nextBoolean() ? "purchase" : "view";
+        String op = i > 20 && random.nextInt(4) == 0 ? "u" : "c";
+        long id = op.equals("u") ? 1 + random.nextInt(i - 1) : i;
+        String value = event(op, null, row(id, user, kind, kind.equals("purchase") ? random.nextInt(100) + ".25" : null,
+            NOW.minusSeconds(random.nextInt(7200)), "cat-" + random.nextInt(4), "a", "item-" + random.nextInt(9)), 10_000 + i);
+        changes.pipeInput("{\"id\":" + id + "}", value);
+        in.pipeInput("{\"id\":" + id + "}", value);
+        tick();
+        rebuilding.advanceWallClockTime(Duration.ofMillis(25));
+        if (i % 50 == 0) { // and let rows leave the short windows
+          driver.advanceWallClockTime(Duration.ofMinutes(3));
+          rebuilding.advanceWallClockTime(Duration.ofMinutes(3));
+        }
+      }
+      Map<String, FeatureVector> cached = features.readKeyValuesToMap();
+      Map<String, FeatureVector> rebuilt = out.readKeyValuesToMap();
+      assertThat(rebuilt.keySet()).isEqualTo(cached.keySet());
+      cached.forEach((user, v) -> assertThat(rebuilt.get(user).features()).as("user %s", user).isEqualTo(v.features()));
+    }
+  }
+
+  @Test
   void malformedChangesGoToDeadLettersAndProcessingContinues() {
     changes.pipeInput("{\"id\":1}", "not json at all");
     changes.pipeInput("{\"id\":2}", event("c", null, "{\"id\":2,\"kind\":\"view\"}", 10));

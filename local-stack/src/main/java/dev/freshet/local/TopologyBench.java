@@ -10,6 +10,7 @@ import dev.freshet.common.freshness.Watermark;
 import dev.freshet.embedded.KafkaBroker;
 import dev.freshet.features.FeatureStreamsConfig;
 import dev.freshet.features.FeatureStreamsService;
+import io.micrometer.core.instrument.Metrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -96,7 +97,7 @@ public final class TopologyBench {
     }
   }
 
-  private record Result(long throughputChanges, double throughputSeconds, Histogram latency) {
+  private record Result(long throughputChanges, double throughputSeconds, Histogram latency, long changes) {
     double rate() {
       return throughputChanges / throughputSeconds;
     }
@@ -137,6 +138,9 @@ public final class TopologyBench {
       }
 
       Result engine;
+      double onChange;
+      double onExpiry;
+      Map<String, Long> stores;
       Pending enginePending = new Pending();
       try (FeatureStreamsService service = FeatureStreamsService.start(config);
           ConsumerLoop out = consume(kafka, Topics.USER_FEATURES, (r, now) -> {
@@ -144,11 +148,15 @@ public final class TopologyBench {
             enginePending.published(Long.parseLong(v.userId()), v.sourceLsn(), now);
           }, enginePending)) {
         engine = run(kafka, Topics.EVENTS_CHANGES, enginePending, users, history, backlog, rate, seconds);
+        onChange = vectors("change");
+        onExpiry = vectors("expiry");
+        
       }
 
       if (baseline == null) {
-        baseline = new Result(0, 1, new Histogram(3));
+        baseline = new Result(0, 1, new Histogram(3), 0);
       }
+      stores = storeSizes(kafka.bootstrapServers(), config.applicationId());
       System.out.println();
       System.out.printf("""
           %d users, %d history rows each (snapshot, over the last 29 days), then %d inserts dated within the last minute;
@@ -157,16 +165,74 @@ public final class TopologyBench {
             pass-through, same shape     %12.0f %9.1f %9.1f %9.1f
             feature engine (%d features) %12.0f %9.1f %9.1f %9.1f
             engine / pass-through: %.2f
+            engine published %.0f vectors on changes and %.0f on expiries (a row leaving a window) for %d changes
+            engine state, live bytes per store (from the changelogs): %s
+              = %.0f bytes per user, %.0f bytes per row written (rows are all inside the 30-day window)
           machine: %s
           """,
           users, history, backlog, config.commitInterval().toMillis(), rate, seconds,
           baseline.rate(), ms(baseline.latency, 50), ms(baseline.latency, 99), baseline.latency.getMaxValue() / 1000.0,
           config.definitions().features().count(),
           engine.rate(), ms(engine.latency, 50), ms(engine.latency, 99), engine.latency.getMaxValue() / 1000.0,
-          engine.rate() / baseline.rate(), MachineLoad.summary());
+          engine.rate() / baseline.rate(), onChange, onExpiry, engine.changes,
+          stores, stores.values().stream().mapToLong(Long::longValue).sum() / (double) users,
+          stores.values().stream().mapToLong(Long::longValue).sum() / (double) engine.changes, MachineLoad.summary());
     } finally {
       FreshetLocal.deleteRecursively(dir);
     }
+  }
+
+  /**
+   * Bytes per state store (all tasks): RocksDB's live data, in memtables and SST files, from its
+   * own properties as Kafka Streams reports them (the files alone say little: under exactly-once
+   * most of it is still in memtables after a short run).
+   */
+  /**
+   * Live bytes (key + value of the latest record per key) of each state store, read from its
+   * changelog topic: the state as encoded, without RocksDB's block and memtable overheads, which
+   * after a short run say more about arena sizes than about the data.
+   */
+  private static Map<String, Long> storeSizes(String bootstrap, String applicationId) {
+    Map<String, Long> sizes = new java.util.TreeMap<>();
+    Properties c = new Properties();
+    c.put(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    c.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    try (var admin = org.apache.kafka.clients.admin.Admin.create(c);
+        var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(c,
+            new org.apache.kafka.common.serialization.ByteArrayDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+      String prefix = applicationId + "-";
+      for (String topic : admin.listTopics().names().get()) {
+        if (!topic.startsWith(prefix) || !topic.endsWith("-changelog")) {
+          continue;
+        }
+        var partitions = consumer.partitionsFor(topic).stream()
+            .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(partitions);
+        Map<java.nio.ByteBuffer, Integer> live = new java.util.HashMap<>();
+        while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+            java.nio.ByteBuffer key = java.nio.ByteBuffer.wrap(r.key());
+            if (r.value() == null) {
+              live.remove(key);
+            } else {
+              live.put(key, r.key().length + r.value().length);
+            }
+          }
+        }
+        sizes.put(topic.substring(prefix.length(), topic.length() - "-changelog".length()),
+            live.values().stream().mapToLong(Integer::longValue).sum());
+      }
+    } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("cannot read the changelog topics", e);
+    }
+    return sizes;
+  }
+
+  private static double vectors(String cause) {
+    return Metrics.globalRegistry.find("freshet_features_vectors_published").tag("cause", cause).counters().stream()
+        .mapToDouble(c -> c.count()).sum();
   }
 
   private static double ms(Histogram h, double percentile) {
@@ -213,7 +279,7 @@ public final class TopologyBench {
       pending.measuring.set(true);
       sendInserts(producer, pending, topic, lsn, users, (long) (rate * seconds), rate);
       pending.await(Duration.ofMinutes(5));
-      return new Result(done, throughputSeconds, pending.latency);
+      return new Result(done, throughputSeconds, pending.latency, lsn - 1 + (long) (rate * seconds));
     }
   }
 
