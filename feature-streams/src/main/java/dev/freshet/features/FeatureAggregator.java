@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.LinkedHashSet;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
@@ -33,14 +32,16 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * vector with all of them. A vector is also published when a row's contribution leaves a window
  * and a value moves.
  *
- * <p>Durable state, all in changelogged RocksDB stores behind Kafka Streams' record cache:
- * {@code window-rows} (key {@code entity\0source\0pk}) the rows still inside their source's longest
- * window; {@code lifetime-rows} the rows a lifetime first/last/last_n/min/max/top_k/count_distinct
- * needs to retract exactly; {@code entity-state} ({@link EntityState}); {@code expiry-index} (key
- * {@code zero-padded millis\0entity}) each entity's next moment to look at: the time of its first
- * unpublished change, or when its next row leaves a window. Each tick reads only the due prefix
- * of the index, every due entry, with no cap: the backlog and the lag are gauges. The aggregates
- * themselves are rebuilt from the rows when an entity is not in the in-memory cache.
+ * <p>Durable state, all in changelogged RocksDB stores: {@code window-rows} (key
+ * {@code entity\0source\0pk}) the rows still inside their source's longest window;
+ * {@code lifetime-rows} the rows a lifetime first/last/last_n/min/max/top_k/count_distinct needs to
+ * retract exactly; {@code entity-state} ({@link EntityState}, which also says whether a change is
+ * unpublished) and {@code expiry-index} (key {@code zero-padded millis\0entity}: when each entity's
+ * next row leaves a window), these two behind Kafka Streams' record cache. Each tick publishes the
+ * entities changed since the last one (kept in memory, and found again by a scan of
+ * {@code entity-state} when a task starts) and those whose index entry is due, every one, with no
+ * cap: the backlog and the lag are gauges. The aggregates themselves are rebuilt from the rows when
+ * an entity is not in the in-memory cache.
  *
  * <p>Watermark markers from the sources' trackers are merged (minimum over every source
  * partition); before a higher one is sent on to every partition of the features topic, every
@@ -65,8 +66,7 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
   private final Counter onChange = FeatureMetrics.vectors("change");
   private final Counter onExpiry = FeatureMetrics.vectors("expiry");
   private final Timer expiryDelay = FeatureMetrics.expiryDelay();
-  private final AtomicLong dueBacklog = new AtomicLong();
-  private final AtomicLong dueLagMs = new AtomicLong();
+  private FeatureMetrics.Due due;
   private ProcessorContext<String, Published> context;
   private KeyValueStore<String, SourceRow> windowRows;
   private KeyValueStore<String, SourceRow> lifetimeRows;
@@ -119,7 +119,7 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
       });
     }
     String task = context.taskId().toString();
-    FeatureMetrics.dueGauges(task, dueBacklog, dueLagMs);
+    this.due = FeatureMetrics.due(task);
     context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, this::publishDue);
   }
 
@@ -178,18 +178,18 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
       publish(entity, aggregatesAt(entity, nowMs), nowMs);
     }
     changed.clear();
-    List<KeyValue<String, String>> due = new ArrayList<>();
+    List<KeyValue<String, String>> expiring = new ArrayList<>();
     if (nowMs >= scannedThroughMs) {
       try (KeyValueIterator<String, String> it = expiries.range(indexKey(scannedThroughMs, ""), SortableText.zeroPadded(nowMs, 15) + "\u0001")) {
         while (it.hasNext()) {
-          due.add(it.next());
+          expiring.add(it.next());
         }
       }
       scannedThroughMs = nowMs + 1;
     }
-    dueBacklog.set(changes + due.size());
-    dueLagMs.set(due.isEmpty() ? 0 : Math.max(0, nowMs - dueTime(due.get(0).key)));
-    for (KeyValue<String, String> entry : due) {
+    due.entities().set(changes + expiring.size());
+    due.lagMs().set(expiring.isEmpty() ? 0 : Math.max(0, nowMs - dueTime(expiring.get(0).key)));
+    for (KeyValue<String, String> entry : expiring) {
       expiries.delete(entry.key);
       String entity = entry.value;
       EntityAggregates aggregates = aggregatesAt(entity, nowMs);

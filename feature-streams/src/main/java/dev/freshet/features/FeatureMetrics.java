@@ -30,14 +30,24 @@ final class FeatureMetrics {
         .publishPercentiles(0.5, 0.99).maximumExpectedValue(Duration.ofSeconds(10)).register(Metrics.globalRegistry);
   }
 
+  /** An aggregator task's due backlog and lag, shared by every processor instance the task ever has. */
+  record Due(AtomicLong entities, AtomicLong lagMs) {}
+
+  private static final java.util.Map<String, Due> DUE = new java.util.concurrent.ConcurrentHashMap<>();
+
   /**
-   * Entities due at the aggregator's last tick (unpublished changes and expiries), and how long
-   * the oldest of them had been due: a backlog that grows means the engine falls behind.
+   * Entities due at the aggregator's last tick (changed ones and expiries), and how long the oldest
+   * expiry had been due: a backlog that grows means the engine falls behind. One pair per task, so
+   * a re-initialised task reports through the gauges registered first.
    */
-  static void dueGauges(String task, AtomicLong backlog, AtomicLong lagMs) {
-    Gauge.builder("freshet_features_due_entities", backlog, AtomicLong::get)
-        .description("entities due for publication at the last tick").tag("task", task).register(Metrics.globalRegistry);
-    Gauge.builder("freshet_features_due_lag_ms", lagMs, AtomicLong::get)
-        .description("how long the oldest due entity had waited at the last tick").tag("task", task).register(Metrics.globalRegistry);
+  static Due due(String task) {
+    return DUE.computeIfAbsent(task, t -> {
+      Due d = new Due(new AtomicLong(), new AtomicLong());
+      Gauge.builder("freshet_features_due_entities", d.entities(), AtomicLong::get)
+          .description("entities due for publication at the last tick").tag("task", t).register(Metrics.globalRegistry);
+      Gauge.builder("freshet_features_due_lag_ms", d.lagMs(), AtomicLong::get)
+          .description("how long the oldest due expiry had waited at the last tick").tag("task", t).register(Metrics.globalRegistry);
+      return d;
+    });
   }
 }
