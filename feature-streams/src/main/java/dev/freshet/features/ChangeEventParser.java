@@ -47,14 +47,14 @@ final class ChangeEventParser {
   private String deletedKey(String key, JsonNode before) {
     String pk = source.primaryKey();
     ColumnType type = source.columns().get(pk);
-    String fromBefore = canonical(before, pk, type, "before");
+    Object fromBefore = typed(before, pk, type, "before");
     if (fromBefore != null) {
-      return fromBefore;
+      return text(fromBefore);
     }
     if (key != null) {
-      String fromKey = canonical(readTree(key, "key"), pk, type, "key");
+      Object fromKey = typed(readTree(key, "key"), pk, type, "key");
       if (fromKey != null) {
-        return fromKey;
+        return text(fromKey);
       }
     }
     throw new MalformedChangeException("delete without " + pk + " in before or key");
@@ -65,7 +65,7 @@ final class ChangeEventParser {
       throw new MalformedChangeException("after is missing for an insert/update");
     }
     Map<String, Object> values = new LinkedHashMap<>();
-    source.columns().forEach((column, type) -> values.put(column, type.value(canonical(after, column, type, "after"))));
+    source.columns().forEach((column, type) -> values.put(column, typed(after, column, type, "after")));
     for (String required : new String[] {source.primaryKey(), source.entityKey(), source.eventTime()}) {
       if (values.get(required) == null) {
         throw new MalformedChangeException("after." + required + " is missing or null");
@@ -80,9 +80,9 @@ final class ChangeEventParser {
     return value instanceof java.math.BigDecimal d ? d.toPlainString() : value.toString();
   }
 
-  private static String canonical(JsonNode parent, String column, ColumnType type, String where) {
+  private static Object typed(JsonNode parent, String column, ColumnType type, String where) {
     try {
-      return type.canonical(parent.path(column));
+      return type.typed(parent.path(column));
     } catch (IllegalArgumentException e) {
       throw new MalformedChangeException(where + "." + column + ": " + e.getMessage());
     }

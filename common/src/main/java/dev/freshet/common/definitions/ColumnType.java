@@ -9,8 +9,8 @@ import java.util.Comparator;
 
 /**
  * The type of a source column as declared in the definition file. A change event's value is
- * checked against it and kept in a canonical text form ({@link #canonical}); aggregations read
- * it back typed ({@link #value}). Wrong types are errors the caller turns into dead letters.
+ * checked against it and parsed into its Java type ({@link #typed}). Wrong types are errors the
+ * caller turns into dead letters.
  */
 public enum ColumnType {
   STRING, LONG, DECIMAL, TIMESTAMP, BOOLEAN;
@@ -33,10 +33,11 @@ public enum ColumnType {
   }
 
   /**
-   * The canonical text of a Debezium JSON value (schemas off, decimals as strings, timestamps as
-   * ISO-8601), or null for a JSON null. Throws {@link IllegalArgumentException} naming the problem.
+   * The typed value of a Debezium JSON value (schemas off, decimals as strings, timestamps as
+   * ISO-8601): String, Long, BigDecimal, Instant or Boolean, or null for a JSON null. Parsed once,
+   * at the edge. Throws {@link IllegalArgumentException} naming the problem.
    */
-  public String canonical(JsonNode node) {
+  public Object typed(JsonNode node) {
     if (node == null || node.isMissingNode() || node.isNull()) {
       return null;
     }
@@ -51,11 +52,12 @@ public enum ColumnType {
         if (!node.canConvertToExactIntegral() && !(node.isTextual() && node.asText().matches("-?\\d{1,18}"))) {
           throw new IllegalArgumentException("expected an integer, got " + node);
         }
-        yield Long.toString(node.isTextual() ? Long.parseLong(node.asText()) : node.asLong());
+        yield node.isTextual() ? Long.parseLong(node.asText()) : node.asLong();
       }
       case DECIMAL -> {
         try {
-          yield new BigDecimal(node.asText()).toPlainString();
+          BigDecimal d = new BigDecimal(node.asText());
+          yield d.scale() < 0 ? d.setScale(0) : d; // 1E+3 is 1000, as PostgreSQL's numeric would print it
         } catch (NumberFormatException e) {
           throw new IllegalArgumentException("expected a decimal, got " + node);
         }
@@ -64,28 +66,14 @@ public enum ColumnType {
         if (!node.isTextual()) {
           throw new IllegalArgumentException("expected an ISO-8601 timestamp, got " + node);
         }
-        yield parseInstant(node.asText()).toString();
+        yield parseInstant(node.asText());
       }
       case BOOLEAN -> {
         if (!node.isBoolean()) {
           throw new IllegalArgumentException("expected true or false, got " + node);
         }
-        yield Boolean.toString(node.asBoolean());
+        yield node.asBoolean();
       }
-    };
-  }
-
-  /** The typed value of a canonical text: String, Long, BigDecimal, Instant or Boolean. */
-  public Object value(String canonical) {
-    if (canonical == null) {
-      return null;
-    }
-    return switch (this) {
-      case STRING -> canonical;
-      case LONG -> Long.parseLong(canonical);
-      case DECIMAL -> new BigDecimal(canonical);
-      case TIMESTAMP -> Instant.parse(canonical);
-      case BOOLEAN -> Boolean.parseBoolean(canonical);
     };
   }
 
