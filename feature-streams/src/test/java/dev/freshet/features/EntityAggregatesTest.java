@@ -49,12 +49,26 @@ class EntityAggregatesTest {
         long[] jumps = {1_000_000_000L, 60_000_000_000L, Duration.ofHours(1).toNanos(), Duration.ofDays(1).toNanos(), Duration.ofDays(8).toNanos()};
         now += (long) (random.nextDouble() * jumps[random.nextInt(jumps.length)]);
         aggregates.advanceTo(now);
+      } else if (op == 2 && random.nextBoolean()) { // the user's own row, in the other source
+        TypedRow old = live.remove("user");
+        if (old != null) {
+          aggregates.retract(old);
+        }
+        if (random.nextInt(4) > 0) {
+          TypedRow user = userRow(random, now);
+          aggregates.add(user);
+          live.put("user", user);
+        }
       } else if (op < 8 || live.isEmpty()) {
         TypedRow row = row(random, nextId++, now);
         aggregates.add(row);
         live.put(row.stored().pk(), row);
       } else {
         List<String> keys = new ArrayList<>(live.keySet());
+        keys.remove("user");
+        if (keys.isEmpty()) {
+          continue;
+        }
         TypedRow old = live.remove(keys.get(random.nextInt(keys.size())));
         aggregates.retract(old);
         if (op == 9) { // an update: same key, new values
@@ -85,20 +99,31 @@ class EntityAggregatesTest {
     return EVENTS.typed(new SourceRow("events", Long.toString(id), "7", t, values));
   }
 
+  private static TypedRow userRow(Random random, long nowNanos) {
+    long at = nowNanos - (long) (random.nextDouble() * Duration.ofDays(40).toNanos());
+    Instant t = Instant.ofEpochSecond(Math.floorDiv(at, 1_000_000_000L), Math.floorMod(at, 1_000_000_000L));
+    Map<String, Object> values = new LinkedHashMap<>();
+    values.put("id", 7L);
+    values.put("country", random.nextInt(5) == 0 ? null : List.of("FR", "DE", "PL").get(random.nextInt(3)));
+    values.put("created_at", t);
+    return PLAN.source("users").typed(new SourceRow("users", "7", "7", t, values));
+  }
+
   /** Every feature evaluated from scratch over the live rows, as the definitions describe it. */
   private static Map<String, Object> bruteForce(Iterable<TypedRow> live, long nowNanos) {
     Map<String, Object> out = new LinkedHashMap<>();
     for (FeatureSlot slot : PLAN.slots) {
       FeatureDefinition f = slot.definition;
+      SourcePlan source = slot.source;
       List<TypedRow> rows = new ArrayList<>();
       for (TypedRow r : live) {
-        if ((f.window().isLifetime() || r.eventNanos() > nowNanos - f.window().length().toNanos()) && slot.matches(r)) {
+        if (r.source() == source && (f.window().isLifetime() || r.eventNanos() > nowNanos - f.window().length().toNanos()) && slot.matches(r)) {
           rows.add(r);
         }
       }
       rows.sort(Comparator.comparing(TypedRow::order));
-      int column = f.column() == null ? -1 : EVENTS.column(f.column());
-      ColumnType type = column < 0 ? null : EVENTS.type(column);
+      int column = f.column() == null ? -1 : source.column(f.column());
+      ColumnType type = column < 0 ? null : source.type(column);
       List<Object> values = column < 0 ? List.of() : rows.stream().map(r -> r.value(column)).filter(v -> v != null).toList();
       out.put(f.name(), switch (f.aggregation()) {
         case COUNT -> column < 0 ? (long) rows.size() : (long) values.size();

@@ -190,6 +190,22 @@ class FeatureTopologyTest {
   }
 
   @Test
+  void twoSourcesMakeOneVector() {
+    TestInputTopic<String, String> users = driver.createInputTopic(
+        FeatureDefinitions.bundled().source("users").topic(), Serdes.String().serializer(), Serdes.String().serializer());
+    users.pipeInput("{\"id\":4}", event("c", null, "{\"id\":4,\"name\":\"x\",\"country\":\"PL\",\"created_at\":\"" + NOW.minusSeconds(5) + "\"}", ++lsn));
+    send("c", 1, null, row(1, 4, "view", null, NOW.minusSeconds(3)));
+    FeatureVector v = last();
+    assertThat(v.features()).containsEntry("country", "PL").containsEntry("signed_up_30d", 1).containsEntry(UserFeatures.EVENTS_1H, 1);
+
+    users.pipeInput("{\"id\":4}", event("u", null, "{\"id\":4,\"name\":\"x\",\"country\":\"SE\",\"created_at\":\"" + NOW.minusSeconds(5) + "\"}", ++lsn));
+    assertThat(last().features()).containsEntry("country", "SE").containsEntry(UserFeatures.EVENTS_1H, 1);
+    users.pipeInput("{\"id\":4}", event("d", "{\"id\":4}", null, ++lsn));
+    assertThat(last().features()).containsEntry("signed_up_30d", 0).containsEntry(UserFeatures.EVENTS_1H, 1);
+    assertThat(last0().features().get("country")).isNull();
+  }
+
+  @Test
   void aRowDatedInTheFutureDoesNotMakeLaterRowsLate() {
     send("c", 1, null, row(1, 3, "view", null, NOW.plus(Duration.ofDays(365))));
     send("c", 2, null, row(2, 3, "view", null, NOW.minus(Duration.ofMinutes(5))));
@@ -333,11 +349,13 @@ class FeatureTopologyTest {
     assertThat(raw.isEmpty()).isTrue();
   }
 
-  /** What ingest-cdc writes to partition {@code partition} of the events change topic (2 partitions). */
+  /** What ingest-cdc writes to partition {@code partition} of each change topic (2 partitions). */
   private void marker(long lsn, int partition) {
-    String topic = FeatureDefinitions.bundled().source("events").topic();
-    changes.pipeInput(new TestRecord<>("freshet", Json.write(new Watermark("freshet", lsn, topic, partition, 2)),
-        Watermark.markerHeaders(), NOW));
+    for (var source : FeatureDefinitions.bundled().sources()) {
+      TestInputTopic<String, String> topic = driver.createInputTopic(source.topic(), Serdes.String().serializer(), Serdes.String().serializer());
+      topic.pipeInput(new TestRecord<>("freshet", Json.write(new Watermark("freshet", lsn, source.topic(), partition, 2)),
+          Watermark.markerHeaders(), NOW));
+    }
   }
 
   /** One aggregator tick: what the changes so far publish. */

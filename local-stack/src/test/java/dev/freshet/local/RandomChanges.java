@@ -28,6 +28,7 @@ final class RandomChanges {
   private final List<Long> users;
   private final Duration spread;
   private final Random random;
+  private static final List<String> COUNTRIES = List.of("FR", "DE", "PL", "PT", "SE");
   private final List<Long> live = new ArrayList<>();
   private final Set<Long> late = new LinkedHashSet<>();
   private int inserts;
@@ -52,6 +53,10 @@ final class RandomChanges {
     int dice = random.nextInt(100);
     if (dice < 2) {
       lateInsert();
+    } else if (dice < 4) {
+      // The other source: a user's own row changes (last country, lifetime, must retract).
+      db.update("UPDATE users SET country = ? WHERE id = ?", random.nextInt(4) == 0 ? null : COUNTRIES.get(random.nextInt(COUNTRIES.size())), user());
+      updates++;
     } else if (live.isEmpty() || dice < 60) {
       insert();
     } else if (dice < 85) {

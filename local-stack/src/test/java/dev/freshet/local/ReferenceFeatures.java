@@ -54,13 +54,15 @@ final class ReferenceFeatures {
           "kind <> 'view' AND amount IS NOT NULL AND occurred_at >= TIMESTAMPTZ '2026-01-01 00:00:00+00'"),
       Map.entry("purchases_lifetime", "kind = 'purchase'"),
       Map.entry("spend_lifetime", "kind = 'purchase'"),
-      Map.entry("first_purchased_item", "kind = 'purchase'"));
+      Map.entry("first_purchased_item", "kind = 'purchase'"),
+      Map.entry("country", "true"),
+      Map.entry("signed_up_30d", "true"));
 
   private final DataSource dataSource;
   private final FeatureDefinitions definitions = FeatureDefinitions.bundled();
   private final Set<Long> deadLettered;
 
-  /** @param deadLettered ids of rows the engine must have refused (late inserts): not counted */
+  /** @param deadLettered ids of {@code events} rows the engine must have refused (late inserts): not counted */
   ReferenceFeatures(DataSource dataSource, Set<Long> deadLettered) {
     this.dataSource = dataSource;
     this.deadLettered = deadLettered;
@@ -81,7 +83,7 @@ final class ReferenceFeatures {
     try (Connection c = dataSource.getConnection()) {
       for (SourceDefinition source : definitions.sources()) {
         for (FeatureDefinition f : source.features()) {
-          values.put(f.name(), query(c, source, f, user, asOf, deadLettered));
+          values.put(f.name(), query(c, source, f, user, asOf, source.name().equals("events") ? deadLettered : Set.of()));
         }
       }
     } catch (SQLException e) {
