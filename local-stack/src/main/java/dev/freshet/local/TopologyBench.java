@@ -167,7 +167,7 @@ public final class TopologyBench {
             engine / pass-through: %.2f
             engine published %.0f vectors on changes and %.0f on expiries (a row leaving a window) for %d changes
             engine state, live bytes per store (from the changelogs): %s
-              = %.0f bytes per user, %.0f bytes per row written (rows are all inside the 30-day window)
+              = %.0f bytes per user in the per-user stores, %.0f bytes per row written in the row stores (all inside the 30-day window)
           machine: %s
           """,
           users, history, backlog, config.commitInterval().toMillis(), rate, seconds,
@@ -175,8 +175,7 @@ public final class TopologyBench {
           config.definitions().features().count(),
           engine.rate(), ms(engine.latency, 50), ms(engine.latency, 99), engine.latency.getMaxValue() / 1000.0,
           engine.rate() / baseline.rate(), onChange, onExpiry, engine.changes,
-          stores, stores.values().stream().mapToLong(Long::longValue).sum() / (double) users,
-          stores.values().stream().mapToLong(Long::longValue).sum() / (double) engine.changes, MachineLoad.summary());
+          stores, bytes(stores, false) / (double) users, bytes(stores, true) / (double) engine.changes, MachineLoad.summary());
     } finally {
       FreshetLocal.deleteRecursively(dir);
     }
@@ -228,6 +227,11 @@ public final class TopologyBench {
       throw new IllegalStateException("cannot read the changelog topics", e);
     }
     return sizes;
+  }
+
+  /** Bytes of the stores holding rows ({@code rows-*}, {@code *-rows}), or of the others (per user, per source). */
+  private static long bytes(Map<String, Long> stores, boolean rowStores) {
+    return stores.entrySet().stream().filter(e -> e.getKey().contains("rows") == rowStores).mapToLong(Map.Entry::getValue).sum();
   }
 
   private static double vectors(String cause) {
