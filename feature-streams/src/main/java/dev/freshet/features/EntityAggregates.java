@@ -51,7 +51,7 @@ final class EntityAggregates {
 
   /**
    * Recreates an entity's aggregates as of {@code asOfNanos} from its kept rows: those inside a
-   * window and those a lifetime feature keeps (see {@link #keptForLifetime}). Returns it with the
+   * window and those a lifetime feature keeps (see {@link SourcePlan#keptForLifetime}). Returns it with the
    * window rows that have meanwhile left their source's longest window in {@code aged}.
    */
   static EntityAggregates rebuild(FeaturePlan plan, EntityState state, long asOfNanos,
@@ -144,16 +144,6 @@ final class EntityAggregates {
       }
     }
     return true;
-  }
-
-  /** Whether some lifetime feature needs this row kept to retract it exactly later. */
-  static boolean keptForLifetime(TypedRow row) {
-    for (FeatureSlot slot : row.source().lifetimeKeepingRows) {
-      if (slot.matches(row)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** Every feature's value as of the evaluation time, in definition order. */

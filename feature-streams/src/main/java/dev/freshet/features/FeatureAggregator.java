@@ -18,7 +18,6 @@ import java.util.Set;
 import java.util.LinkedHashSet;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -71,16 +70,10 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
   private KeyValueStore<String, SourceRow> windowRows;
   private KeyValueStore<String, SourceRow> lifetimeRows;
   private KeyValueStore<String, EntityState> states;
-  private KeyValueStore<String, String> expiries;
+  private DueIndex expiries;
   private Map<String, EntityAggregates> cache;
   /** Entities with an unpublished change, in the order of their first change. */
   private Set<String> changed;
-  /**
-   * Every index entry before this was published by an earlier tick: the next tick's scan starts
-   * here, not at zero, because the index's deleted entries stay as RocksDB tombstones until
-   * compaction and a scan from zero would step over all of them.
-   */
-  private long scannedThroughMs;
 
   /**
    * @param tick how often unpublished changes and due expiries are published
@@ -98,11 +91,10 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
   @Override
   public void init(ProcessorContext<String, Published> context) {
     this.context = context;
-    this.scannedThroughMs = 0;
     this.windowRows = context.getStateStore(WINDOW_ROWS_STORE);
     this.lifetimeRows = context.getStateStore(LIFETIME_ROWS_STORE);
     this.states = context.getStateStore(ENTITY_STATE_STORE);
-    this.expiries = context.getStateStore(EXPIRY_INDEX_STORE);
+    this.expiries = new DueIndex(context.getStateStore(EXPIRY_INDEX_STORE));
     // Derived from the stores: rebuilt after every (re)initialisation, e.g. after a restore.
     this.cache = new LinkedHashMap<>(1024, 0.75f, true) {
       @Override
@@ -145,7 +137,7 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
       if (aggregates.retract(before)) {
         windowRows.delete(rowKey(entity, delta.before()));
       }
-      if (EntityAggregates.keptForLifetime(before)) {
+      if (before.source().keptForLifetime(before)) {
         lifetimeRows.delete(rowKey(entity, delta.before()));
       }
     }
@@ -154,7 +146,7 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
       if (aggregates.add(after)) {
         windowRows.put(rowKey(entity, delta.after()), delta.after());
       }
-      if (EntityAggregates.keptForLifetime(after)) {
+      if (after.source().keptForLifetime(after)) {
         lifetimeRows.put(rowKey(entity, delta.after()), delta.after());
       }
     }
@@ -178,24 +170,14 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
       publish(entity, aggregatesAt(entity, nowMs), nowMs);
     }
     changed.clear();
-    List<KeyValue<String, String>> expiring = new ArrayList<>();
-    if (nowMs >= scannedThroughMs) {
-      try (KeyValueIterator<String, String> it = expiries.range(indexKey(scannedThroughMs, ""), SortableText.zeroPadded(nowMs, 15) + "\u0001")) {
-        while (it.hasNext()) {
-          expiring.add(it.next());
-        }
-      }
-      scannedThroughMs = nowMs + 1;
-    }
+    List<DueIndex.Entry> expiring = expiries.takeDue(nowMs);
     due.entities().set(changes + expiring.size());
-    due.lagMs().set(expiring.isEmpty() ? 0 : Math.max(0, nowMs - dueTime(expiring.get(0).key)));
-    for (KeyValue<String, String> entry : expiring) {
-      expiries.delete(entry.key);
-      String entity = entry.value;
-      EntityAggregates aggregates = aggregatesAt(entity, nowMs);
+    due.lagMs().set(expiring.isEmpty() ? 0 : Math.max(0, nowMs - expiring.get(0).dueMs()));
+    for (DueIndex.Entry entry : expiring) {
+      EntityAggregates aggregates = aggregatesAt(entry.id(), nowMs);
       aggregates.state.dueMs = null;
-      expiryDelay.record(Duration.ofMillis(Math.max(0, nowMs - dueTime(entry.key))));
-      publish(entity, aggregates, nowMs);
+      expiryDelay.record(Duration.ofMillis(Math.max(0, nowMs - entry.dueMs())));
+      publish(entry.id(), aggregates, nowMs);
     }
   }
 
@@ -258,26 +240,13 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
       return;
     }
     if (state.dueMs != null) {
-      expiries.delete(indexKey(state.dueMs, entity));
+      expiries.delete(state.dueMs, entity);
     }
-    if (dueMs != null) {
-      // Never behind the scan's start (the clock can step back, an expiry be due now): it would be missed.
-      dueMs = Math.max(dueMs, scannedThroughMs);
-      expiries.put(indexKey(dueMs, entity), entity);
-    }
-    state.dueMs = dueMs;
+    state.dueMs = dueMs == null ? null : expiries.put(dueMs, entity);
   }
 
   private static String rowKey(String entity, SourceRow row) {
     return entity + "\u0000" + row.source() + "\u0000" + row.pk();
-  }
-
-  private static String indexKey(long ms, String entity) {
-    return SortableText.zeroPadded(ms, 15) + "\u0000" + entity;
-  }
-
-  private static long dueTime(String indexKey) {
-    return Long.parseLong(indexKey.substring(0, 15));
   }
 
   private static long ceilMillis(long nanos) {

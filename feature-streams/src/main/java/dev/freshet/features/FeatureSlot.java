@@ -28,8 +28,12 @@ final class FeatureSlot {
     return definition.name();
   }
 
+  /** Count, sum and avg retract by arithmetic; the others need the rows themselves. */
   boolean reversible() {
-    return SourcePlan.isReversible(definition);
+    return switch (definition.aggregation()) {
+      case COUNT, SUM, AVG -> true;
+      default -> false;
+    };
   }
 
   /** Whether the row passes the feature's filter (it may still not count, e.g. a null column). */

@@ -7,11 +7,7 @@ import dev.freshet.common.freshness.Watermark;
 import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -51,8 +47,7 @@ final class RowTracker implements Processor<String, String, String, Routed> {
   private ProcessorContext<String, Routed> context;
   private KeyValueStore<String, SourceRow> rows;
   private KeyValueStore<String, Long> streamTimes;
-  private KeyValueStore<String, String> evictions;
-  private long evictedThroughMs;
+  private DueIndex evictions;
 
   RowTracker(SourcePlan plan) {
     this.plan = plan;
@@ -79,8 +74,7 @@ final class RowTracker implements Processor<String, String, String, Routed> {
     this.context = context;
     this.rows = context.getStateStore(rowsStore(source));
     this.streamTimes = context.getStateStore(streamTimeStore(source));
-    this.evictions = context.getStateStore(evictionStore(source));
-    this.evictedThroughMs = 0;
+    this.evictions = new DueIndex(context.getStateStore(evictionStore(source)));
     context.schedule(EVICTION_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::evictDue);
   }
 
@@ -126,9 +120,8 @@ final class RowTracker implements Processor<String, String, String, Routed> {
       streamTimes.put(STREAM_TIME_KEY, advanced);
     }
     rows.put(change.pk(), after);
-    if (!EntityAggregates.keptForLifetime(plan.typed(after))) {
-      long leavesMs = after.eventTime().plus(source.longestWindow()).toEpochMilli() + 1;
-      evictions.put(SortableText.zeroPadded(Math.max(leavesMs, evictedThroughMs), 15) + "\u0000" + change.pk(), change.pk());
+    if (!plan.keptForLifetime(plan.typed(after))) {
+      evictions.put(after.eventTime().plus(source.longestWindow()).toEpochMilli() + 1, change.pk());
     }
     if (previous != null && !previous.entity().equals(after.entity())) {
       forward(record, previous.entity(), previous, null, change);
@@ -142,25 +135,11 @@ final class RowTracker implements Processor<String, String, String, Routed> {
    * time, or now a lifetime feature's row): the index entry is then stale and only dropped.
    */
   private void evictDue(long nowMs) {
-    if (nowMs < evictedThroughMs) {
-      return;
-    }
-    List<KeyValue<String, String>> due = new ArrayList<>();
-    // From where the last run ended: deleted entries stay as RocksDB tombstones until compaction.
-    try (KeyValueIterator<String, String> it = evictions.range(SortableText.zeroPadded(evictedThroughMs, 15),
-        SortableText.zeroPadded(nowMs, 15) + "\u0001")) {
-      while (it.hasNext()) {
-        due.add(it.next());
-      }
-    }
-    evictedThroughMs = nowMs + 1;
     Instant now = Instant.ofEpochMilli(nowMs);
-    for (KeyValue<String, String> entry : due) {
-      evictions.delete(entry.key);
-      SourceRow row = rows.get(entry.value);
-      if (row != null && !row.eventTime().plus(source.longestWindow()).isAfter(now)
-          && !EntityAggregates.keptForLifetime(plan.typed(row))) {
-        rows.delete(entry.value);
+    for (DueIndex.Entry entry : evictions.takeDue(nowMs)) {
+      SourceRow row = rows.get(entry.id());
+      if (row != null && !row.eventTime().plus(source.longestWindow()).isAfter(now) && !plan.keptForLifetime(plan.typed(row))) {
+        rows.delete(entry.id());
       }
     }
   }

@@ -1,7 +1,6 @@
 package dev.freshet.features;
 
 import dev.freshet.common.definitions.ColumnType;
-import dev.freshet.common.definitions.FeatureDefinition;
 import dev.freshet.common.definitions.SourceDefinition;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -89,10 +88,13 @@ final class SourcePlan {
     return new TypedRow(this, row.entity(), new RowOrder(nanos, pk), values, row);
   }
 
-  static boolean isReversible(FeatureDefinition f) {
-    return switch (f.aggregation()) {
-      case COUNT, SUM, AVG -> true;
-      default -> false;
-    };
+  /** Whether some lifetime feature needs this row of this source kept, to retract it exactly later. */
+  boolean keptForLifetime(TypedRow row) {
+    for (FeatureSlot slot : lifetimeKeepingRows) {
+      if (slot.matches(row)) {
+        return true;
+      }
+    }
+    return false;
   }
 }
