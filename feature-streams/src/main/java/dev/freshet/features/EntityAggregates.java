@@ -1,11 +1,12 @@
 package dev.freshet.features;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Objects;
 import java.util.TreeMap;
 
 /**
@@ -26,16 +27,28 @@ final class EntityAggregates {
   final EntityState state;
   private final FeaturePlan plan;
   private final FeatureAccumulator[] accumulators;
+  /** Each feature's result as of the last {@link #refresh}; recomputed only for the changed ones. */
+  private final Object[] results;
+  private final BitSet changed;
   private final List<TreeMap<RowOrder, TypedRow>> windowRows = new ArrayList<>();
   private long evaluatedAtNanos;
-  /** The values last published, or null when unknown (after a rebuild). */
-  Map<String, Object> published;
+  /**
+   * When the next row leaves a window, or {@link #UNKNOWN}: exact after it is computed and after
+   * adds, possibly early after a retraction (never late).
+   */
+  private long nextExpiryNanos = UNKNOWN;
+  private static final long UNKNOWN = Long.MIN_VALUE;
+  /** Whether {@link #results} are what was last published: not after a rebuild. */
+  private boolean resultsPublished;
 
   private EntityAggregates(FeaturePlan plan, EntityState state, long asOfNanos) {
     this.plan = plan;
     this.state = state;
     this.evaluatedAtNanos = asOfNanos;
     this.accumulators = new FeatureAccumulator[plan.slots.size()];
+    this.results = new Object[plan.slots.size()];
+    this.changed = new BitSet(plan.slots.size());
+    changed.set(0, plan.slots.size());
     for (FeatureSlot slot : plan.slots) {
       FeatureAccumulator.Total lifetime = slot.windowNanos < 0 && slot.reversible()
           ? state.lifetime.computeIfAbsent(slot.name(), n -> new FeatureAccumulator.Total())
@@ -65,7 +78,7 @@ final class EntityAggregates {
     }
     while (keptForLifetime.hasNext()) {
       TypedRow row = keptForLifetime.next();
-      row.source().lifetimeKeepingRows.forEach(slot -> slot.apply(a.accumulators[slot.index], row, 1));
+      row.source().lifetimeKeepingRows.forEach(slot -> a.apply(slot, row, 1));
     }
     return a;
   }
@@ -79,6 +92,11 @@ final class EntityAggregates {
     if (asOfNanos <= evaluatedAtNanos) {
       return List.of();
     }
+    if (asOfNanos < nextExpiryNanos()) {
+      evaluatedAtNanos = asOfNanos; // no row leaves a window before then
+      return List.of();
+    }
+    nextExpiryNanos = UNKNOWN;
     List<TypedRow> aged = List.of();
     for (SourcePlan source : plan.sources) {
       TreeMap<RowOrder, TypedRow> rows = windowRows.get(source.index);
@@ -95,7 +113,7 @@ final class EntityAggregates {
         }
         for (TypedRow row : leaving.values()) {
           for (FeatureSlot slot : source.byWindow.get(w)) {
-            slot.apply(accumulators[slot.index], row, -1);
+            apply(slot, row, -1);
           }
         }
         if (w == source.windowNanos.length - 1) {
@@ -113,7 +131,7 @@ final class EntityAggregates {
 
   /** Adds a new row (after {@link #advanceTo} the change's time); returns whether it is kept in the windows. */
   boolean add(TypedRow row) {
-    row.source().lifetime.forEach(slot -> slot.apply(accumulators[slot.index], row, 1));
+    row.source().lifetime.forEach(slot -> apply(slot, row, 1));
     return addToWindows(row);
   }
 
@@ -124,35 +142,69 @@ final class EntityAggregates {
     }
     for (FeatureSlot slot : source.windowed) {
       if (slot.inWindow(row.eventNanos(), evaluatedAtNanos)) {
-        slot.apply(accumulators[slot.index], row, 1);
+        apply(slot, row, 1);
       }
     }
     windowRows.get(source.index).put(row.order(), row);
+    if (nextExpiryNanos != UNKNOWN) {
+      // It leaves the shortest window it is in first; windows are sorted by length.
+      for (long length : source.windowNanos) {
+        if (row.eventNanos() > evaluatedAtNanos - length) {
+          nextExpiryNanos = Math.min(nextExpiryNanos, row.eventNanos() + length);
+          break;
+        }
+      }
+    }
     return true;
   }
 
   /** Takes a row's contribution back out (it was updated or deleted); returns whether it was kept in the windows. */
   boolean retract(TypedRow row) {
     SourcePlan source = row.source();
-    source.lifetime.forEach(slot -> slot.apply(accumulators[slot.index], row, -1));
+    source.lifetime.forEach(slot -> apply(slot, row, -1));
     if (windowRows.get(source.index).remove(row.order()) == null) {
       return false;
     }
     for (FeatureSlot slot : source.windowed) {
       if (slot.inWindow(row.eventNanos(), evaluatedAtNanos)) {
-        slot.apply(accumulators[slot.index], row, -1);
+        apply(slot, row, -1);
       }
     }
+    // nextExpiryNanos stays: at worst too early, which costs one evaluation that finds nothing.
     return true;
   }
 
-  /** Every feature's value as of the evaluation time, in definition order. */
-  Map<String, Object> results() {
-    Map<String, Object> values = new LinkedHashMap<>();
-    for (FeatureSlot slot : plan.slots) {
-      values.put(slot.name(), accumulators[slot.index].result());
+  private void apply(FeatureSlot slot, TypedRow row, int sign) {
+    if (slot.apply(accumulators[slot.index], row, sign)) {
+      changed.set(slot.index);
     }
-    return values;
+  }
+
+  /**
+   * Brings every feature's result up to date (computing only those whose accumulator changed);
+   * returns whether a value differs from the last published one, or that one is not known.
+   */
+  boolean refresh() {
+    boolean moved = !resultsPublished;
+    for (int i = changed.nextSetBit(0); i >= 0; i = changed.nextSetBit(i + 1)) {
+      Object value = accumulators[i].result();
+      if (!Objects.equals(value, results[i])) {
+        results[i] = value;
+        moved = true;
+      }
+    }
+    changed.clear();
+    return moved;
+  }
+
+  /** The results of the last {@link #refresh}, by feature name in definition order. */
+  Map<String, Object> values() {
+    return new FeatureValues(plan.featureNames, results.clone());
+  }
+
+  /** The results of the last {@link #refresh} were published. */
+  void markPublished() {
+    resultsPublished = true;
   }
 
   long evaluatedAtNanos() {
@@ -161,6 +213,13 @@ final class EntityAggregates {
 
   /** When the next kept row leaves one of its windows, in epoch nanoseconds; Long.MAX_VALUE if never. */
   long nextExpiryNanos() {
+    if (nextExpiryNanos == UNKNOWN) {
+      nextExpiryNanos = computeNextExpiryNanos();
+    }
+    return nextExpiryNanos;
+  }
+
+  private long computeNextExpiryNanos() {
     long next = Long.MAX_VALUE;
     for (SourcePlan source : plan.sources) {
       TreeMap<RowOrder, TypedRow> rows = windowRows.get(source.index);

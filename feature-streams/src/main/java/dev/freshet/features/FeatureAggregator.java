@@ -34,13 +34,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * <p>Durable state, all in changelogged RocksDB stores: {@code window-rows} (key
  * {@code entity\0source\0pk}) the rows still inside their source's longest window;
  * {@code lifetime-rows} the rows a lifetime first/last/last_n/min/max/top_k/count_distinct needs to
- * retract exactly; {@code entity-state} ({@link EntityState}, which also says whether a change is
- * unpublished) and {@code expiry-index} (key {@code zero-padded millis\0entity}: when each entity's
- * next row leaves a window), these two behind Kafka Streams' record cache. Each tick publishes the
- * entities changed since the last one (kept in memory, and found again by a scan of
- * {@code entity-state} when a task starts) and those whose index entry is due, every one, with no
- * cap: the backlog and the lag are gauges. The aggregates themselves are rebuilt from the rows when
- * an entity is not in the in-memory cache.
+ * retract exactly; {@code entity-state} ({@link EntityState}: provenance, version, whether a change
+ * is unpublished, when the entity is next due), behind Kafka Streams' record cache. Each tick
+ * publishes the entities changed since the last one and those due in the {@link ExpirySchedule},
+ * every one, with no cap: the backlog and the lag are gauges. Both sets live in memory and are
+ * found again by one scan of {@code entity-state} when a task starts. The aggregates themselves
+ * are rebuilt from the rows when an entity is not in the in-memory cache.
  *
  * <p>Watermark markers from the sources' trackers are merged (minimum over every source
  * partition); before a higher one is sent on to every partition of the features topic, every
@@ -55,7 +54,6 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
   static final String WINDOW_ROWS_STORE = "window-rows";
   static final String LIFETIME_ROWS_STORE = "lifetime-rows";
   static final String ENTITY_STATE_STORE = "entity-state";
-  static final String EXPIRY_INDEX_STORE = "expiry-index";
 
   private final FeaturePlan plan;
   private final Duration tick;
@@ -70,7 +68,7 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
   private KeyValueStore<String, SourceRow> windowRows;
   private KeyValueStore<String, SourceRow> lifetimeRows;
   private KeyValueStore<String, EntityState> states;
-  private DueIndex expiries;
+  private ExpirySchedule expiries;
   private Map<String, EntityAggregates> cache;
   /** Entities with an unpublished change, in the order of their first change. */
   private Set<String> changed;
@@ -94,7 +92,6 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
     this.windowRows = context.getStateStore(WINDOW_ROWS_STORE);
     this.lifetimeRows = context.getStateStore(LIFETIME_ROWS_STORE);
     this.states = context.getStateStore(ENTITY_STATE_STORE);
-    this.expiries = new DueIndex(context.getStateStore(EXPIRY_INDEX_STORE));
     // Derived from the stores: rebuilt after every (re)initialisation, e.g. after a restore.
     this.cache = new LinkedHashMap<>(1024, 0.75f, true) {
       @Override
@@ -103,10 +100,14 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
       }
     };
     this.changed = new LinkedHashSet<>();
+    this.expiries = new ExpirySchedule();
     try (KeyValueIterator<String, EntityState> all = states.all()) {
       all.forEachRemaining(kv -> {
         if (kv.value.unpublished) {
           changed.add(kv.key); // changed before a restart, not yet published
+        }
+        if (kv.value.dueMs != null) {
+          expiries.add(kv.value.dueMs, kv.key);
         }
       });
     }
@@ -170,30 +171,29 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
       publish(entity, aggregatesAt(entity, nowMs), nowMs);
     }
     changed.clear();
-    List<DueIndex.Entry> expiring = expiries.takeDue(nowMs);
+    List<ExpirySchedule.Entry> expiring = expiries.takeDue(nowMs);
     due.entities().set(changes + expiring.size());
     due.lagMs().set(expiring.isEmpty() ? 0 : Math.max(0, nowMs - expiring.get(0).dueMs()));
-    for (DueIndex.Entry entry : expiring) {
-      EntityAggregates aggregates = aggregatesAt(entry.id(), nowMs);
+    for (ExpirySchedule.Entry entry : expiring) {
+      EntityAggregates aggregates = aggregatesAt(entry.entity(), nowMs);
       aggregates.state.dueMs = null;
       expiryDelay.record(Duration.ofMillis(Math.max(0, nowMs - entry.dueMs())));
-      publish(entry.id(), aggregates, nowMs);
+      publish(entry.entity(), aggregates, nowMs);
     }
   }
 
   /** Forwards the vector when a change is unpublished or a value moved, and schedules the next look. */
   private void publish(String entity, EntityAggregates aggregates, long nowMs) {
     EntityState state = aggregates.state;
-    Map<String, Object> features = aggregates.results();
     boolean changed = state.unpublished;
-    if (changed || !features.equals(aggregates.published)) {
+    if (aggregates.refresh() || changed) {
       state.version = Math.max(state.version + 1, state.lsn);
       Instant asOf = Instant.ofEpochMilli(nowMs);
-      FeatureVector vector = new FeatureVector(entity, features, state.maxEventTime, state.lsn, state.commitTime,
+      FeatureVector vector = new FeatureVector(entity, aggregates.values(), state.maxEventTime, state.lsn, state.commitTime,
           state.version, asOf, plan.definitions.version());
       context.forward(new Record<>(entity, Published.vector(vector), nowMs));
       (changed ? onChange : onExpiry).increment();
-      aggregates.published = features;
+      aggregates.markPublished();
       state.unpublished = false;
     }
     long next = aggregates.nextExpiryNanos();
@@ -240,9 +240,12 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
       return;
     }
     if (state.dueMs != null) {
-      expiries.delete(state.dueMs, entity);
+      expiries.remove(state.dueMs, entity);
     }
-    state.dueMs = dueMs == null ? null : expiries.put(dueMs, entity);
+    if (dueMs != null) {
+      expiries.add(dueMs, entity);
+    }
+    state.dueMs = dueMs;
   }
 
   private static String rowKey(String entity, SourceRow row) {

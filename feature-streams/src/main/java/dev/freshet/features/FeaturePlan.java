@@ -14,6 +14,8 @@ final class FeaturePlan {
   final List<SourcePlan> sources = new ArrayList<>();
   /** Every feature, in definition order: the order of a vector's values. */
   final List<FeatureSlot> slots = new ArrayList<>();
+  /** The features' names, in the same order. */
+  final String[] featureNames;
   private final Map<String, SourcePlan> byName = new HashMap<>();
 
   FeaturePlan(FeatureDefinitions definitions) {
@@ -28,6 +30,7 @@ final class FeaturePlan {
       sources.add(plan);
       byName.put(source.name(), plan);
     }
+    this.featureNames = slots.stream().map(FeatureSlot::name).toArray(String[]::new);
   }
 
   SourcePlan source(String name) {

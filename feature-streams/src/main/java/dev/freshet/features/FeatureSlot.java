@@ -46,22 +46,23 @@ final class FeatureSlot {
     return windowNanos < 0 || eventNanos > asOfNanos - windowNanos;
   }
 
-  /** Adds ({@code sign} 1) or retracts (-1) the row's contribution, if it has one. */
-  void apply(FeatureAccumulator accumulator, TypedRow row, int sign) {
+  /** Adds ({@code sign} 1) or retracts (-1) the row's contribution, if it has one; returns whether it had. */
+  boolean apply(FeatureAccumulator accumulator, TypedRow row, int sign) {
     if (!matches(row)) {
-      return;
+      return false;
     }
     Object value = column < 0 ? null : row.value(column);
     Aggregation aggregation = definition.aggregation();
     // first/last report the column of the earliest/latest row even when it is null; the others skip nulls.
     if (value == null && column >= 0 && aggregation != Aggregation.FIRST && aggregation != Aggregation.LAST) {
-      return;
+      return false;
     }
     if (sign > 0) {
       accumulator.add(value, row.order());
     } else {
       accumulator.retract(value, row.order());
     }
+    return true;
   }
 
   /** A fresh accumulator; reversible lifetime features keep their totals in {@code lifetime}. */

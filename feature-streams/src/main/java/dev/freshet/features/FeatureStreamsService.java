@@ -68,6 +68,10 @@ public final class FeatureStreamsService implements AutoCloseable {
     // A commit can only happen between polls: an idle thread blocked in poll (100 ms by default)
     // would hold the last records' transaction open that long.
     p.put(StreamsConfig.POLL_MS_CONFIG, Long.toString(Math.max(1, config.commitInterval().toMillis() / 5)));
+    // A tracker task reads a partition of every source's topic. The sources are independent tables
+    // (markers are merged per source), so there is no order across them to wait for; and when one
+    // topic is idle the default (0) costs a formatted log message per record processed.
+    p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, Long.toString(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED));
     p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, Long.toString(config.cacheMaxBytes()));
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, Short.toString(config.replicationFactor()));
     p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());

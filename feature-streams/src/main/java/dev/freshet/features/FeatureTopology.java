@@ -23,11 +23,11 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  * per source: changes (key: primary key)
- *   -> RowTracker [rows-S, rows-expiry-S, stream-time-S] -+-> dead letters
- *                                                         +-> deltas, markers
+ *   -> RowTracker [rows-S, stream-time-S] -+-> dead letters
+ *                                          +-> deltas, markers
  * all sources' deltas -> repartition by entity id (markers: to every partition)
- *   -> FeatureAggregator [window-rows, lifetime-rows, entity-state, expiry-index] -+-> vectors (key: entity id)
- *                                                                                  +-> markers (every partition)
+ *   -> FeatureAggregator [window-rows, lifetime-rows, entity-state] -+-> vectors (key: entity id)
+ *                                                                    +-> markers (every partition)
  * </pre>
  *
  * All features of all sources share the aggregator's state: one vector per entity. Vectors and
@@ -44,11 +44,10 @@ public final class FeatureTopology {
     for (SourceDefinition source : definitions.sources()) {
       addStore(builder, RowTracker.rowsStore(source), StateCodec.ROWS);
       addCachedStore(builder, RowTracker.streamTimeStore(source), Serdes.Long());
-      addStore(builder, RowTracker.evictionStore(source), Serdes.String());
       Map<String, KStream<String, Routed>> routed = builder
           .stream(source.topic(), Consumed.with(Serdes.String(), Serdes.String()).withName(source.name() + "-changes"))
           .process(() -> new RowTracker(plan.source(source.name())), Named.as("track-" + source.name()),
-              RowTracker.rowsStore(source), RowTracker.streamTimeStore(source), RowTracker.evictionStore(source))
+              RowTracker.rowsStore(source), RowTracker.streamTimeStore(source))
           .split(Named.as(source.name() + "-"))
           .branch((key, r) -> r.isDeadLetter(), Branched.as("dead-letters"))
           .defaultBranch(Branched.as("deltas"));
@@ -61,7 +60,6 @@ public final class FeatureTopology {
     addStore(builder, FeatureAggregator.WINDOW_ROWS_STORE, StateCodec.ROWS);
     addStore(builder, FeatureAggregator.LIFETIME_ROWS_STORE, StateCodec.ROWS);
     addCachedStore(builder, FeatureAggregator.ENTITY_STATE_STORE, StateCodec.ENTITY_STATES);
-    addCachedStore(builder, FeatureAggregator.EXPIRY_INDEX_STORE, Serdes.String());
     // The partition count is explicit: the aggregator tells the sinks how many tasks send markers.
     Map<String, KStream<String, Published>> published = deltas
         .repartition(Repartitioned.with(Serdes.String(), StateCodec.ROUTED_RECORDS).withName("deltas-by-entity")
@@ -69,7 +67,7 @@ public final class FeatureTopology {
             .withStreamPartitioner(new MarkersEverywhere<>(Routed::isWatermark)))
         .process(() -> new FeatureAggregator(plan, config.tick(), config.topicPartitions(), config.cachedEntities()),
             Named.as("aggregate-features"), FeatureAggregator.WINDOW_ROWS_STORE, FeatureAggregator.LIFETIME_ROWS_STORE,
-            FeatureAggregator.ENTITY_STATE_STORE, FeatureAggregator.EXPIRY_INDEX_STORE)
+            FeatureAggregator.ENTITY_STATE_STORE)
         .split(Named.as("published-"))
         .branch((key, p) -> p.isWatermark(), Branched.as("watermarks"))
         .defaultBranch(Branched.as("vectors"));

@@ -7,11 +7,15 @@ import dev.freshet.common.freshness.Watermark;
 import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
@@ -22,9 +26,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *
  * <p>The last seen row is kept only as long as some feature can still need it as a before-image:
  * while it is inside its source's longest window, and for good when it passes the filter of a
- * lifetime feature (whose retraction needs its values however old it is). {@code rows-expiry-S}
- * (key {@code zero-padded millis\0pk}) schedules the rest for removal; a later UPDATE or DELETE
- * of a removed row finds nothing to retract, which is right: it no longer counts anywhere.
+ * lifetime feature (whose retraction needs its values however old it is). A sweep removes the
+ * rest: every second it reads the next slice of the store, sized so that a whole pass takes at most
+ * {@link #SWEEP_PERIOD}; a row goes at most that long after it left its last window. (A schedule
+ * per row would cost two more changelog records per row.) A later UPDATE or DELETE of a removed
+ * row finds nothing to retract, which is right: it no longer counts anywhere.
  *
  * <p>It also enforces the source's allowed lateness against its stream time (the newest event
  * time seen on this partition, never ahead of the wall clock): an INSERT whose event time is
@@ -36,8 +42,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
 final class RowTracker implements Processor<String, String, String, Routed> {
   static final String STAGE = "feature-streams";
   private static final String STREAM_TIME_KEY = "stream-time";
-  /** Removal of rows no feature needs any more is not urgent: once a second. */
-  private static final Duration EVICTION_INTERVAL = Duration.ofSeconds(1);
+  private static final Duration SWEEP_INTERVAL = Duration.ofSeconds(1);
+  /** A whole pass over the kept rows at least this often. */
+  static final Duration SWEEP_PERIOD = Duration.ofHours(1);
+  private static final long MIN_SWEEP_SLICE = 1_000;
 
   private final SourceDefinition source;
   private final SourcePlan plan;
@@ -47,7 +55,8 @@ final class RowTracker implements Processor<String, String, String, Routed> {
   private ProcessorContext<String, Routed> context;
   private KeyValueStore<String, SourceRow> rows;
   private KeyValueStore<String, Long> streamTimes;
-  private DueIndex evictions;
+  /** The last key the sweep read; null: the next slice starts from the first key. */
+  private String sweptThrough;
 
   RowTracker(SourcePlan plan) {
     this.plan = plan;
@@ -65,17 +74,12 @@ final class RowTracker implements Processor<String, String, String, Routed> {
     return "stream-time-" + source.name();
   }
 
-  static String evictionStore(SourceDefinition source) {
-    return "rows-expiry-" + source.name();
-  }
-
   @Override
   public void init(ProcessorContext<String, Routed> context) {
     this.context = context;
     this.rows = context.getStateStore(rowsStore(source));
     this.streamTimes = context.getStateStore(streamTimeStore(source));
-    this.evictions = new DueIndex(context.getStateStore(evictionStore(source)));
-    context.schedule(EVICTION_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::evictDue);
+    context.schedule(SWEEP_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::sweep);
   }
 
   @Override
@@ -120,9 +124,6 @@ final class RowTracker implements Processor<String, String, String, Routed> {
       streamTimes.put(STREAM_TIME_KEY, advanced);
     }
     rows.put(change.pk(), after);
-    if (!plan.keptForLifetime(plan.typed(after))) {
-      evictions.put(after.eventTime().plus(source.longestWindow()).toEpochMilli() + 1, change.pk());
-    }
     if (previous != null && !previous.entity().equals(after.entity())) {
       forward(record, previous.entity(), previous, null, change);
       previous = null;
@@ -130,18 +131,27 @@ final class RowTracker implements Processor<String, String, String, Routed> {
     forward(record, after.entity(), previous, after, change);
   }
 
-  /**
-   * Removes the kept rows whose time has come, unless the row was updated since (a newer event
-   * time, or now a lifetime feature's row): the index entry is then stale and only dropped.
-   */
-  private void evictDue(long nowMs) {
+  /** Reads the next slice of the kept rows and removes those no feature needs any more. */
+  private void sweep(long nowMs) {
+    long slice = Math.max(MIN_SWEEP_SLICE, rows.approximateNumEntries() * SWEEP_INTERVAL.toMillis() / SWEEP_PERIOD.toMillis());
     Instant now = Instant.ofEpochMilli(nowMs);
-    for (DueIndex.Entry entry : evictions.takeDue(nowMs)) {
-      SourceRow row = rows.get(entry.id());
-      if (row != null && !row.eventTime().plus(source.longestWindow()).isAfter(now) && !plan.keptForLifetime(plan.typed(row))) {
-        rows.delete(entry.id());
+    List<String> unneeded = new ArrayList<>();
+    String last = null;
+    try (KeyValueIterator<String, SourceRow> it = rows.range(sweptThrough, null)) {
+      for (long read = 0; read < slice && it.hasNext(); ) {
+        KeyValue<String, SourceRow> kv = it.next();
+        if (kv.key.equals(sweptThrough)) {
+          continue; // the range starts at the last key read before
+        }
+        read++;
+        last = kv.key;
+        if (!kv.value.eventTime().plus(source.longestWindow()).isAfter(now) && !plan.keptForLifetime(plan.typed(kv.value))) {
+          unneeded.add(kv.key);
+        }
       }
+      sweptThrough = it.hasNext() ? last : null; // at the end: the next slice starts over
     }
+    unneeded.forEach(rows::delete);
   }
 
   private void forward(Record<String, String> record, String entity, SourceRow before, SourceRow after, RowChange change) {

@@ -43,6 +43,7 @@ class EntityAggregatesTest {
     EntityAggregates aggregates = EntityAggregates.empty(PLAN, new EntityState(), now);
     Map<String, TypedRow> live = new LinkedHashMap<>();
     long nextId = 1;
+    Map<String, Object> published = null;
     for (int step = 0; step < steps; step++) {
       int op = random.nextInt(10);
       if (op < 2) {
@@ -77,8 +78,12 @@ class EntityAggregatesTest {
           live.put(updated.stored().pk(), updated);
         }
       }
-      assertThat(normalised(aggregates.results())).as("seed %d step %d", seed, step)
-          .isEqualTo(normalised(bruteForce(live.values(), now)));
+      boolean moved = aggregates.refresh();
+      Map<String, Object> values = aggregates.values();
+      assertThat(normalised(values)).as("seed %d step %d", seed, step).isEqualTo(normalised(bruteForce(live.values(), now)));
+      assertThat(moved).as("seed %d step %d: refresh says whether a value moved", seed, step).isEqualTo(!values.equals(published));
+      aggregates.markPublished();
+      published = values;
     }
   }
 

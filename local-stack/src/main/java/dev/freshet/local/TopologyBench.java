@@ -97,11 +97,17 @@ public final class TopologyBench {
     }
   }
 
-  private record Result(long throughputChanges, double throughputSeconds, Histogram latency, long changes) {
+  /**
+   * @param cpu cores used during the throughput phase, by kind of thread of this JVM
+   * @param busyCores the whole machine's busy cores meanwhile
+   */
+  private record Result(long throughputChanges, double throughputSeconds, Map<String, Double> cpu, double busyCores,
+      Histogram latency, long changes) {
     double rate() {
       return throughputChanges / throughputSeconds;
     }
   }
+
 
   public static void main(String[] args) throws Exception {
     Settings o = Settings.fromCommandLine(args,
@@ -117,7 +123,7 @@ public final class TopologyBench {
     Path dir = Files.createTempDirectory("freshet-topology-bench");
     try (KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"), 2)) {
       FeatureStreamsConfig config = FeatureStreamsConfig.from(Settings.of(Map.of("kafka.bootstrap-servers", kafka.bootstrapServers(),
-          "streams.state-dir", dir.resolve("streams").toString())));
+          "streams.state-dir", dir.resolve("streams").toString())).withEnv(System.getenv()));
       String passInput = "bench.pass-through.changes";
       KafkaTopics.ensure(kafka.bootstrapServers(), Map.of(passInput, 2, PassThroughTopology.OUTPUT_TOPIC, 2), (short) 1);
 
@@ -154,7 +160,7 @@ public final class TopologyBench {
       }
 
       if (baseline == null) {
-        baseline = new Result(0, 1, new Histogram(3), 0);
+        baseline = new Result(0, 1, Map.of(), 0, new Histogram(3), 0);
       }
       stores = storeSizes(kafka.bootstrapServers(), config.applicationId());
       System.out.println();
@@ -165,6 +171,9 @@ public final class TopologyBench {
             pass-through, same shape     %12.0f %9.1f %9.1f %9.1f
             feature engine (%d features) %12.0f %9.1f %9.1f %9.1f
             engine / pass-through: %.2f
+            cores busy while moving the backlog: machine %.2f of %d (pass-through %.2f)
+              engine:       %s
+              pass-through: %s
             engine published %.0f vectors on changes and %.0f on expiries (a row leaving a window) for %d changes
             engine state, live bytes per store (from the changelogs): %s
               = %.0f bytes per user in the per-user stores, %.0f bytes per row written in the row stores (all inside the 30-day window)
@@ -174,7 +183,8 @@ public final class TopologyBench {
           baseline.rate(), ms(baseline.latency, 50), ms(baseline.latency, 99), baseline.latency.getMaxValue() / 1000.0,
           config.definitions().features().count(),
           engine.rate(), ms(engine.latency, 50), ms(engine.latency, 99), engine.latency.getMaxValue() / 1000.0,
-          engine.rate() / baseline.rate(), onChange, onExpiry, engine.changes,
+          engine.rate() / baseline.rate(), engine.busyCores, Runtime.getRuntime().availableProcessors(), baseline.busyCores,
+          CpuBreakdown.format(engine.cpu), CpuBreakdown.format(baseline.cpu), onChange, onExpiry, engine.changes,
           stores, bytes(stores, false) / (double) users, bytes(stores, true) / (double) engine.changes, MachineLoad.summary());
     } finally {
       FreshetLocal.deleteRecursively(dir);
@@ -256,7 +266,7 @@ public final class TopologyBench {
   }
 
   private static Result run(KafkaBroker kafka, String topic, Pending pending, int users, int history, int backlog, double rate, int seconds)
-      throws InterruptedException {
+      throws InterruptedException, java.io.IOException {
     try (KafkaProducer<String, String> producer = producer(kafka.bootstrapServers())) {
       long lsn = 1;
       if (history > 0) {
@@ -269,26 +279,73 @@ public final class TopologyBench {
         producer.flush();
         pending.await(Duration.ofMinutes(30));
       }
-      // Warm-up: the JIT and RocksDB caches, uncounted.
-      lsn = sendInserts(producer, pending, topic, lsn, users, 10_000, 0);
-      pending.await(Duration.ofMinutes(5));
+      lsn = warmUp(producer, pending, topic, lsn, users);
 
       long start = System.nanoTime();
+      CpuBreakdown cpuBefore = CpuBreakdown.now();
+      long[] machineCpu = MachineLoad.cpuTicks();
       long first = pending.reflected.get();
-      lsn = sendInserts(producer, pending, topic, lsn, users, backlog, 0);
+      lsn = sendInserts(producer, pending, topic, lsn, users, backlog, 0, RECENT);
       pending.await(Duration.ofMinutes(30));
       double throughputSeconds = (System.nanoTime() - start) / 1e9;
+      Map<String, Double> cpu = CpuBreakdown.now().coresSince(cpuBefore, throughputSeconds);
+      double busyCores = MachineLoad.busyCores(machineCpu, MachineLoad.cpuTicks());
       long done = pending.reflected.get() - first;
 
       pending.measuring.set(true);
-      sendInserts(producer, pending, topic, lsn, users, (long) (rate * seconds), rate);
+      sendInserts(producer, pending, topic, lsn, users, (long) (rate * seconds), rate, RECENT);
       pending.await(Duration.ofMinutes(5));
-      return new Result(done, throughputSeconds, pending.latency, lsn - 1 + (long) (rate * seconds));
+      return new Result(done, throughputSeconds, cpu, busyCores, pending.latency, lsn - 1 + (long) (rate * seconds));
     }
   }
 
-  /** Writes {@code count} inserts (at {@code rate} per second, or as fast as possible when 0); returns the next LSN. */
-  private static long sendInserts(KafkaProducer<String, String> producer, Pending pending, String topic, long lsn, int users, long count, double rate) {
+  /** Event times of the measured inserts: within the last minute. */
+  private static final Duration[] RECENT = {Duration.ZERO, Duration.ofMinutes(1)};
+  /**
+   * Event times of the warm-up inserts: 6 to 9 minutes back, so none of them leaves a window
+   * (1 min, 5 min; the next is 1 h) while the measured phases run, which would make how long the
+   * warm-up took part of the figures; and within the allowed lateness (10 min).
+   */
+  private static final Duration[] WARM_UP_AGES = {Duration.ofMinutes(6), Duration.ofMinutes(9)};
+  private static final int WARM_UP_BATCH = 10_000;
+  private static final Duration WARM_UP_ROUND = Duration.ofSeconds(3);
+  private static final Duration WARM_UP_MAX = Duration.ofSeconds(90);
+  /** Warm when the JIT compiler spent less than this share of a round compiling. */
+  private static final double WARM_JIT_SHARE = 0.05;
+
+  /**
+   * Uncounted inserts, in rounds of at least 3 s, until the JIT compiler is nearly idle:
+   * broker, Kafka Streams and topology share this JVM, and on 2 cores the compiler thread took
+   * most of a core for the first minute, so a short warm-up measured compilation, not the
+   * topology. Returns the next LSN.
+   */
+  private static long warmUp(KafkaProducer<String, String> producer, Pending pending, String topic, long lsn, int users)
+      throws InterruptedException {
+    java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+    long start = System.nanoTime();
+    long inserts = 0;
+    while (true) {
+      long roundStart = System.nanoTime();
+      long compiledMs = jit.getTotalCompilationTime();
+      do {
+        lsn = sendInserts(producer, pending, topic, lsn, users, WARM_UP_BATCH, 0, WARM_UP_AGES);
+        pending.await(Duration.ofMinutes(5));
+        inserts += WARM_UP_BATCH;
+      } while (System.nanoTime() - roundStart < WARM_UP_ROUND.toNanos());
+      double share = (jit.getTotalCompilationTime() - compiledMs) / ((System.nanoTime() - roundStart) / 1e6);
+      if (share < WARM_JIT_SHARE || System.nanoTime() - start > WARM_UP_MAX.toNanos()) {
+        System.out.printf("warm-up (%s): %d inserts in %.0f s; the JIT compiled %.0f %% of the last round%n",
+            topic, inserts, (System.nanoTime() - start) / 1e9, 100 * share);
+        return lsn;
+      }
+    }
+  }
+
+  /** Writes {@code count} inserts dated {@code ages[0]} to {@code ages[1]} back (at {@code rate} per second, or as fast as possible when 0); returns the next LSN. */
+  private static long sendInserts(KafkaProducer<String, String> producer, Pending pending, String topic, long lsn, int users, long count,
+      double rate, Duration[] ages) {
+    long youngestMs = ages[0].toMillis();
+    long spanMs = ages[1].toMillis() - youngestMs;
     long start = System.nanoTime();
     for (long i = 0; i < count; i++, lsn++) {
       if (rate > 0) {
@@ -298,7 +355,7 @@ public final class TopologyBench {
         }
       }
       int user = 1 + ThreadLocalRandom.current().nextInt(users);
-      send(producer, pending, topic, lsn, user, "c", Instant.now().minusMillis(ThreadLocalRandom.current().nextInt(60_000)));
+      send(producer, pending, topic, lsn, user, "c", Instant.now().minusMillis(youngestMs + ThreadLocalRandom.current().nextLong(spanMs)));
     }
     producer.flush();
     return lsn;
