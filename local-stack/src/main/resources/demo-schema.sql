@@ -5,6 +5,8 @@ CREATE TABLE IF NOT EXISTS users (
   country     text,
   created_at  timestamptz NOT NULL DEFAULT now()
 );
+-- Updates and deletes carry the whole old row (features.yaml: replica_identity: full).
+ALTER TABLE users REPLICA IDENTITY FULL;
 
 CREATE TABLE IF NOT EXISTS events (
   id           bigserial PRIMARY KEY,

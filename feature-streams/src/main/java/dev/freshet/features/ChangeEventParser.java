@@ -35,13 +35,37 @@ final class ChangeEventParser {
     long lsn = sourceInfo.path("lsn").asLong();
     Instant commitTime = sourceInfo.path("ts_ms").canConvertToLong() ? Instant.ofEpochMilli(sourceInfo.path("ts_ms").asLong()) : null;
     return switch (op) {
-      case "c", "r", "u" -> {
-        SourceRow row = row(root.path("after"));
-        yield new RowChange(row.pk(), row, lsn, commitTime, op.equals("c"));
+      case "c", "r" -> {
+        SourceRow row = row(root.path("after"), "after");
+        yield new RowChange(row.pk(), null, row, lsn, commitTime, op.equals("c"));
       }
-      case "d" -> new RowChange(deletedKey(key, root.path("before")), null, lsn, commitTime, false);
+      case "u" -> {
+        SourceRow row = row(root.path("after"), "after");
+        yield new RowChange(row.pk(), fullBefore(root.path("before"), "update"), row, lsn, commitTime, false);
+      }
+      case "d" -> {
+        SourceRow before = fullBefore(root.path("before"), "delete");
+        yield new RowChange(before != null ? before.pk() : deletedKey(key, root.path("before")), before, null, lsn, commitTime, false);
+      }
       default -> throw new MalformedChangeException("unknown op '" + op + "'");
     };
+  }
+
+  private boolean full() {
+    return source.replicaIdentity() == SourceDefinition.ReplicaIdentity.FULL;
+  }
+
+  /** The old row of a source with a full replica identity (null for the others). */
+  private SourceRow fullBefore(JsonNode before, String what) {
+    if (!full()) {
+      return null;
+    }
+    try {
+      return row(before, "before");
+    } catch (MalformedChangeException e) {
+      throw new MalformedChangeException("source '" + source.name() + "' is declared replica_identity: full, but this " + what
+          + " carries no whole old row (" + e.getMessage() + "); run ALTER TABLE " + source.table() + " REPLICA IDENTITY FULL");
+    }
   }
 
   private String deletedKey(String key, JsonNode before) {
@@ -60,15 +84,15 @@ final class ChangeEventParser {
     throw new MalformedChangeException("delete without " + pk + " in before or key");
   }
 
-  private SourceRow row(JsonNode after) {
-    if (!after.isObject()) {
-      throw new MalformedChangeException("after is missing for an insert/update");
+  private SourceRow row(JsonNode image, String where) {
+    if (!image.isObject()) {
+      throw new MalformedChangeException(where + " is missing for an insert/update");
     }
     Map<String, Object> values = new LinkedHashMap<>();
-    source.columns().forEach((column, type) -> values.put(column, typed(after, column, type, "after")));
+    source.columns().forEach((column, type) -> values.put(column, typed(image, column, type, where)));
     for (String required : new String[] {source.primaryKey(), source.entityKey(), source.eventTime()}) {
       if (values.get(required) == null) {
-        throw new MalformedChangeException("after." + required + " is missing or null");
+        throw new MalformedChangeException(where + "." + required + " is missing or null");
       }
     }
     return new SourceRow(source.name(), text(values.get(source.primaryKey())), text(values.get(source.entityKey())),

@@ -135,15 +135,17 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
     EntityAggregates aggregates = aggregatesAt(entity, nowMs);
     if (delta.before() != null) {
       TypedRow before = plan.typed(delta.before());
-      if (aggregates.retract(before)) {
-        windowRows.delete(rowKey(entity, delta.before()));
-      }
-      if (before.source().keptForLifetime(before)) {
-        lifetimeRows.delete(rowKey(entity, delta.before()));
+      if (!before.source().oldRowsInEvents || delta.before().equals(kept(entity, delta.before()))) {
+        if (aggregates.retract(before)) {
+          windowRows.delete(rowKey(entity, delta.before()));
+        }
+        if (before.source().keptForLifetime(before)) {
+          lifetimeRows.delete(rowKey(entity, delta.before()));
+        }
       }
     }
-    if (delta.after() != null) {
-      TypedRow after = plan.typed(delta.after());
+    TypedRow after = delta.after() == null ? null : plan.typed(delta.after());
+    if (after != null && (!after.source().oldRowsInEvents || kept(entity, delta.after()) == null)) {
       if (aggregates.add(after)) {
         windowRows.put(rowKey(entity, delta.after()), delta.after());
       }
@@ -221,6 +223,18 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
       windowRows.delete(rowKey(entity, row.stored()));
     }
     return aggregates;
+  }
+
+  /**
+   * The entity's kept row with this one's primary key, or null. For a source whose events carry
+   * the old rows nothing upstream checks them, and CDC is at-least-once: an old row is retracted
+   * only if it is the one kept, and a new row added only if none is kept for its key, so a
+   * re-delivered event (of a row since replaced, or already added) changes nothing.
+   */
+  private SourceRow kept(String entity, SourceRow row) {
+    String key = rowKey(entity, row);
+    SourceRow inWindows = windowRows.get(key);
+    return inWindows != null ? inWindows : lifetimeRows.get(key);
   }
 
   private Iterator<TypedRow> typed(KeyValueIterator<String, SourceRow> rows) {

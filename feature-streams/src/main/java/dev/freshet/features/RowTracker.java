@@ -22,7 +22,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * Turns row changes of one source table (keyed by primary key) into per-entity deltas that carry
  * the old row and the new: an UPDATE becomes "replace", a DELETE "remove", an UPDATE that moves a
  * row to another entity both. It keeps the last seen row per primary key because PostgreSQL's
- * default replica identity sends only the key on DELETE and only the new row on UPDATE.
+ * default replica identity sends only the key on DELETE and only the new row on UPDATE. A source
+ * declared {@code replica_identity: full} sends the old row with each, and nothing is kept: the
+ * aggregator then checks each old row against the one it holds (see {@link FeatureAggregator}).
  *
  * <p>The last seen row is kept only as long as some feature can still need it as a before-image:
  * while it is inside its source's longest window, and for good when it passes the filter of a
@@ -52,6 +54,8 @@ final class RowTracker implements Processor<String, String, String, Routed> {
   private final ChangeEventParser parser;
   private final Counter malformed;
   private final Counter late;
+  /** Whether the last row per key is kept: not when the events carry it (replica identity full). */
+  private final boolean keepsRows;
   private ProcessorContext<String, Routed> context;
   private KeyValueStore<String, SourceRow> rows;
   private KeyValueStore<String, Long> streamTimes;
@@ -62,6 +66,7 @@ final class RowTracker implements Processor<String, String, String, Routed> {
     this.plan = plan;
     this.source = plan.definition;
     this.parser = new ChangeEventParser(source);
+    this.keepsRows = source.replicaIdentity() == SourceDefinition.ReplicaIdentity.DEFAULT;
     this.malformed = FeatureMetrics.deadLetters(source.name(), "malformed");
     this.late = FeatureMetrics.deadLetters(source.name(), "late");
   }
@@ -99,10 +104,12 @@ final class RowTracker implements Processor<String, String, String, Routed> {
       deadLetter(record, e.getMessage());
       return;
     }
-    SourceRow previous = rows.get(change.pk());
+    SourceRow previous = keepsRows ? rows.get(change.pk()) : change.before();
     if (change.isDelete()) {
       if (previous != null) {
-        rows.delete(change.pk());
+        if (keepsRows) {
+          rows.delete(change.pk());
+        }
         forward(record, previous.entity(), previous, null, change);
       }
       return;
@@ -123,7 +130,9 @@ final class RowTracker implements Processor<String, String, String, Routed> {
     if (streamTime == null || advanced > streamTime) {
       streamTimes.put(STREAM_TIME_KEY, advanced);
     }
-    rows.put(change.pk(), after);
+    if (keepsRows) {
+      rows.put(change.pk(), after);
+    }
     if (previous != null && !previous.entity().equals(after.entity())) {
       forward(record, previous.entity(), previous, null, change);
       previous = null;

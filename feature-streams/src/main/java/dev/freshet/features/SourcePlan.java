@@ -26,10 +26,18 @@ final class SourcePlan {
   final List<FeatureSlot> lifetime = new ArrayList<>();
   /** Lifetime features whose retraction needs the rows themselves (all but count, sum, avg). */
   final List<FeatureSlot> lifetimeKeepingRows = new ArrayList<>();
+  /**
+   * The source's events carry the old row of each update and delete (replica identity full):
+   * nothing upstream checked it against the row it replaces, so the aggregator does.
+   */
+  final boolean oldRowsInEvents;
+  /** The lifetime features whose rows {@link #keptForLifetime}. */
+  private final List<FeatureSlot> keptBy = new ArrayList<>();
 
   SourcePlan(int index, SourceDefinition definition) {
     this.index = index;
     this.definition = definition;
+    this.oldRowsInEvents = definition.replicaIdentity() == SourceDefinition.ReplicaIdentity.FULL;
     this.types = definition.columns().values().toArray(ColumnType[]::new);
     int i = 0;
     for (String column : definition.columns().keySet()) {
@@ -46,6 +54,9 @@ final class SourcePlan {
       lifetime.add(slot);
       if (!slot.reversible()) {
         lifetimeKeepingRows.add(slot);
+      }
+      if (!slot.reversible() || oldRowsInEvents) {
+        keptBy.add(slot);
       }
       return;
     }
@@ -88,9 +99,12 @@ final class SourcePlan {
     return new TypedRow(this, row.entity(), new RowOrder(nanos, pk), values, row);
   }
 
-  /** Whether some lifetime feature needs this row of this source kept, to retract it exactly later. */
+  /**
+   * Whether some lifetime feature needs this row of this source kept: to retract it exactly later,
+   * or, when the old rows come in the events, to tell whether a row counted at all.
+   */
   boolean keptForLifetime(TypedRow row) {
-    for (FeatureSlot slot : lifetimeKeepingRows) {
+    for (FeatureSlot slot : keptBy) {
       if (slot.matches(row)) {
         return true;
       }

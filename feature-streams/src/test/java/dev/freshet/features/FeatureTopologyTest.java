@@ -191,18 +191,56 @@ class FeatureTopologyTest {
 
   @Test
   void twoSourcesMakeOneVector() {
-    TestInputTopic<String, String> users = driver.createInputTopic(
-        FeatureDefinitions.bundled().source("users").topic(), Serdes.String().serializer(), Serdes.String().serializer());
-    users.pipeInput("{\"id\":4}", event("c", null, "{\"id\":4,\"name\":\"x\",\"country\":\"PL\",\"created_at\":\"" + NOW.minusSeconds(5) + "\"}", ++lsn));
+    TestInputTopic<String, String> users = usersTopic();
+    users.pipeInput("{\"id\":4}", event("c", null, user(4, "PL"), ++lsn));
     send("c", 1, null, row(1, 4, "view", null, NOW.minusSeconds(3)));
     FeatureVector v = last();
     assertThat(v.features()).containsEntry("country", "PL").containsEntry("signed_up_30d", 1).containsEntry(UserFeatures.EVENTS_1H, 1);
 
-    users.pipeInput("{\"id\":4}", event("u", null, "{\"id\":4,\"name\":\"x\",\"country\":\"SE\",\"created_at\":\"" + NOW.minusSeconds(5) + "\"}", ++lsn));
+    users.pipeInput("{\"id\":4}", event("u", user(4, "PL"), user(4, "SE"), ++lsn));
     assertThat(last().features()).containsEntry("country", "SE").containsEntry(UserFeatures.EVENTS_1H, 1);
-    users.pipeInput("{\"id\":4}", event("d", "{\"id\":4}", null, ++lsn));
+    users.pipeInput("{\"id\":4}", event("d", user(4, "SE"), null, ++lsn));
     assertThat(last().features()).containsEntry("signed_up_30d", 0).containsEntry(UserFeatures.EVENTS_1H, 1);
     assertThat(last0().features().get("country")).isNull();
+  }
+
+  /** users is declared replica_identity: full, as the demo's table is. */
+  @Test
+  void aFullReplicaIdentitySourceKeepsNoRowsAndARedeliveredEventChangesNothing() {
+    TestInputTopic<String, String> users = usersTopic();
+    String[] changes = {
+        event("c", null, user(5, "PL"), 100),
+        event("u", user(5, "PL"), user(5, "SE"), 101),
+        event("u", user(5, "SE"), user(5, "NO"), 102)};
+    for (String change : changes) {
+      users.pipeInput("{\"id\":5}", change);
+    }
+    assertThat(last().features()).containsEntry("country", "NO").containsEntry("signed_up_30d", 1);
+    // At-least-once CDC: after a restart ingest-cdc may send all of them again.
+    for (String change : changes) {
+      users.pipeInput("{\"id\":5}", change);
+    }
+    assertThat(last().features()).as("a replayed insert and updates").containsEntry("country", "NO").containsEntry("signed_up_30d", 1);
+    users.pipeInput("{\"id\":5}", event("d", user(5, "NO"), null, 103));
+    users.pipeInput("{\"id\":5}", event("d", user(5, "NO"), null, 103));
+    assertThat(last().features()).as("a delete, twice").containsEntry("signed_up_30d", 0).containsEntry("country", null);
+    users.pipeInput("{\"id\":5}", event("u", user(5, "NO"), user(5, "DK"), 101));
+    assertThat(last().features()).as("an update of a row that is gone").containsEntry("signed_up_30d", 1).containsEntry("country", "DK");
+    assertThat(countRows(driver.getKeyValueStore("rows-users"))).as("the tracker keeps no users rows").isZero();
+
+    users.pipeInput("{\"id\":6}", event("u", null, user(6, "PL"), 104));
+    users.pipeInput("{\"id\":6}", event("d", "{\"id\":6}", null, 105));
+    assertThat(deadLetters.readValuesToList()).extracting(DeadLetter::reason).allSatisfy(reason -> assertThat(reason)
+        .contains("source 'users' is declared replica_identity: full, but this").contains("carries no whole old row")
+        .contains("ALTER TABLE public.users REPLICA IDENTITY FULL")).hasSize(2);
+  }
+
+  private TestInputTopic<String, String> usersTopic() {
+    return driver.createInputTopic(FeatureDefinitions.bundled().source("users").topic(), Serdes.String().serializer(), Serdes.String().serializer());
+  }
+
+  private static String user(long id, String country) {
+    return "{\"id\":" + id + ",\"name\":\"x\",\"country\":\"" + country + "\",\"created_at\":\"" + NOW.minusSeconds(5) + "\"}";
   }
 
   @Test

@@ -67,7 +67,7 @@ final class DefinitionLoader {
 
   private SourceDefinition source(Node node, Set<String> featureNames) {
     Fields f = new Fields(node, "source", Set.of(
-        "name", "table", "topic", "primary_key", "entity_key", "event_time", "allowed_lateness", "columns", "features"));
+        "name", "table", "topic", "primary_key", "entity_key", "event_time", "allowed_lateness", "replica_identity", "columns", "features"));
     String name = f.name("name");
     String table = f.string("table");
     String topic = f.optionalString("topic", "freshet." + (table.contains(".") ? table : "public." + table));
@@ -85,6 +85,12 @@ final class DefinitionLoader {
       throw f.error("event_time", "column '" + eventTime + "' is " + columns.get(eventTime).yamlName() + "; it must be a timestamp");
     }
     Duration lateness = f.duration("allowed_lateness", Duration.ofMinutes(5));
+    String identity = f.optionalString("replica_identity", "default");
+    SourceDefinition.ReplicaIdentity replicaIdentity = switch (identity) {
+      case "default" -> SourceDefinition.ReplicaIdentity.DEFAULT;
+      case "full" -> SourceDefinition.ReplicaIdentity.FULL;
+      default -> throw f.error("replica_identity", "'" + identity + "' is not one of default, full");
+    };
     List<FeatureDefinition> features = new ArrayList<>();
     Node featuresNode = f.require("features");
     for (Node fn : sequence(featuresNode, f.owner, "features")) {
@@ -97,7 +103,7 @@ final class DefinitionLoader {
     if (features.isEmpty()) {
       throw f.error("features", "declare at least one feature");
     }
-    return new SourceDefinition(name, table, topic, primaryKey, entityKey, eventTime, lateness, columns, List.copyOf(features));
+    return new SourceDefinition(name, table, topic, primaryKey, entityKey, eventTime, lateness, columns, replicaIdentity, List.copyOf(features));
   }
 
   private Map<String, ColumnType> columns(Node node, String owner) {

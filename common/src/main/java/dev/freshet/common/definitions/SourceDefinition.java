@@ -14,6 +14,7 @@ import java.util.Map;
  * @param allowedLateness how far behind the newest event time seen a new row may be and still be
  *     applied; older ones go to the dead-letter topic
  * @param columns declared columns and their types, in file order
+ * @param replicaIdentity what the table's UPDATE and DELETE events carry of the old row
  */
 public record SourceDefinition(
     String name,
@@ -24,7 +25,16 @@ public record SourceDefinition(
     String eventTime,
     Duration allowedLateness,
     Map<String, ColumnType> columns,
+    ReplicaIdentity replicaIdentity,
     List<FeatureDefinition> features) {
+
+  /** PostgreSQL's replica identity of the table, as declared in the definitions. */
+  public enum ReplicaIdentity {
+    /** Only the key on DELETE, nothing on UPDATE: feature-streams keeps the last row per key itself. */
+    DEFAULT,
+    /** {@code REPLICA IDENTITY FULL}: every UPDATE and DELETE carries the whole old row. */
+    FULL
+  }
 
   /** Rows older than this (behind the evaluation time) can no longer change a windowed feature. */
   public Duration longestWindow() {

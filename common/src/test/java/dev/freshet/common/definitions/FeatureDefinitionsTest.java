@@ -36,6 +36,8 @@ class FeatureDefinitionsTest {
     assertThat(events.topic()).isEqualTo("freshet.public.events");
     assertThat(events.allowedLateness()).isEqualTo(Duration.ofMinutes(10));
     assertThat(events.longestWindow()).isEqualTo(Duration.ofDays(30));
+    assertThat(events.replicaIdentity()).isEqualTo(SourceDefinition.ReplicaIdentity.DEFAULT);
+    assertThat(d.source("users").replicaIdentity()).isEqualTo(SourceDefinition.ReplicaIdentity.FULL);
     assertThat(d.features().map(FeatureDefinition::name)).as("the features serving reads").containsAll(UserFeatures.ALL);
     assertThat(d.features().map(FeatureDefinition::aggregation)).containsAll(java.util.EnumSet.allOf(Aggregation.class));
   }
@@ -144,6 +146,10 @@ class FeatureDefinitionsTest {
         + "        - name: a\n          aggregation: count\n          window: 1h\n", "x.yaml"))
         .isInstanceOf(DefinitionException.class)
         .hasMessage("x.yaml line 8: source 'events', field 'event_time': column 'amount' is decimal; it must be a timestamp");
+    assertThatThrownBy(() -> FeatureDefinitions.parse(HEADER.replace("event_time: occurred_at", "event_time: occurred_at\n    replica_identity: nothing")
+        + "        - name: a\n          aggregation: count\n          window: 1h\n", "x.yaml"))
+        .isInstanceOf(DefinitionException.class)
+        .hasMessageContaining("source 'events', field 'replica_identity': 'nothing' is not one of default, full");
     assertThatThrownBy(() -> FeatureDefinitions.parse("version: 1\nentity: user\nsources: [\n", "x.yaml"))
         .isInstanceOf(DefinitionException.class).hasMessageStartingWith("x.yaml line 4: not valid YAML");
   }
