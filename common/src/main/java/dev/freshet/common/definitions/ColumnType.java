@@ -79,7 +79,7 @@ public enum ColumnType {
 
   /** How a feature value of this type is published: timestamps as ISO-8601 text, the rest as is. */
   public Object published(Object value) {
-    return value instanceof Instant i ? i.toString() : value;
+    return value instanceof Instant i ? dev.freshet.common.IsoInstant.format(i) : value;
   }
 
   /** Orders typed values of this column (numbers numerically, timestamps in time, strings by code point). */
