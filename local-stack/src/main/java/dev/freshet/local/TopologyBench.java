@@ -6,6 +6,7 @@ import dev.freshet.common.Json;
 import dev.freshet.common.KafkaTopics;
 import dev.freshet.common.Settings;
 import dev.freshet.common.Topics;
+import dev.freshet.common.definitions.FeatureDefinitions;
 import dev.freshet.common.freshness.Watermark;
 import dev.freshet.embedded.KafkaBroker;
 import dev.freshet.features.FeatureStreamsConfig;
@@ -111,8 +112,9 @@ public final class TopologyBench {
 
   public static void main(String[] args) throws Exception {
     Settings o = Settings.fromCommandLine(args,
-        "bin/bench-topology [--users N] [--history ROWS_PER_USER] [--backlog N] [--rate R] [--seconds S] [--baseline yes|no]",
-        "users", "history", "backlog", "rate", "seconds", "baseline");
+        "bin/bench-topology [--users N] [--history ROWS_PER_USER] [--backlog N] [--rate R] [--seconds S] [--baseline yes|no]"
+            + " [--replica-identity default|full]",
+        "users", "history", "backlog", "rate", "seconds", "baseline", "replica-identity");
     boolean withBaseline = !o.string("baseline", "yes").equals("no");
     int users = o.integer("users", 10_000);
     int history = o.integer("history", 0);
@@ -120,10 +122,13 @@ public final class TopologyBench {
     double rate = o.number("rate", 1_000);
     int seconds = o.integer("seconds", 30);
 
+    String identity = o.string("replica-identity", "default");
+
     Path dir = Files.createTempDirectory("freshet-topology-bench");
     try (KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"), 2)) {
       FeatureStreamsConfig config = FeatureStreamsConfig.from(Settings.of(Map.of("kafka.bootstrap-servers", kafka.bootstrapServers(),
-          "streams.state-dir", dir.resolve("streams").toString())).withEnv(System.getenv()));
+          "streams.state-dir", dir.resolve("streams").toString(),
+          "features.definitions", definitions(dir, identity).toString())).withEnv(System.getenv()));
       String passInput = "bench.pass-through.changes";
       KafkaTopics.ensure(kafka.bootstrapServers(), Map.of(passInput, 2, PassThroughTopology.OUTPUT_TOPIC, 2), (short) 1);
 
@@ -166,6 +171,7 @@ public final class TopologyBench {
       System.out.println();
       System.out.printf("""
           %d users, %d history rows each (snapshot, over the last 29 days), then %d inserts dated within the last minute;
+          events source: replica_identity %s
           exactly_once_v2, 2 partitions, 1 stream thread, commit interval %d ms
                                               changes/s    p50 ms    p99 ms    max ms   (latency at %.0f inserts/s for %d s)
             pass-through, same shape     %12.0f %9.1f %9.1f %9.1f
@@ -179,7 +185,7 @@ public final class TopologyBench {
               = %.0f bytes per user in the per-user stores, %.0f bytes per row written in the row stores (all inside the 30-day window)
           machine: %s
           """,
-          users, history, backlog, config.commitInterval().toMillis(), rate, seconds,
+          users, history, backlog, identity, config.commitInterval().toMillis(), rate, seconds,
           baseline.rate(), ms(baseline.latency, 50), ms(baseline.latency, 99), baseline.latency.getMaxValue() / 1000.0,
           config.definitions().features().count(),
           engine.rate(), ms(engine.latency, 50), ms(engine.latency, 99), engine.latency.getMaxValue() / 1000.0,
@@ -308,6 +314,21 @@ public final class TopologyBench {
    */
   private static final Duration[] WARM_UP_AGES = {Duration.ofMinutes(6), Duration.ofMinutes(9)};
   private static final int WARM_UP_BATCH = 10_000;
+
+  /** The bundled definitions, with the events source declared {@code replica_identity: identity}. */
+  private static Path definitions(Path dir, String identity) throws java.io.IOException {
+    String bundled;
+    try (var in = FeatureDefinitions.class.getResourceAsStream(FeatureDefinitions.BUNDLED)) {
+      bundled = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    String events = "    event_time: occurred_at\n";
+    if (!bundled.contains(events)) {
+      throw new IllegalStateException("the bundled definitions no longer declare events' event_time as this benchmark expects");
+    }
+    Path file = dir.resolve("features.yaml");
+    Files.writeString(file, bundled.replace(events, events + "    replica_identity: " + identity + "\n"));
+    return file;
+  }
   private static final Duration WARM_UP_ROUND = Duration.ofSeconds(3);
   private static final Duration WARM_UP_MAX = Duration.ofSeconds(90);
   /** Warm when the JIT compiler spent less than this share of a round compiling. */
