@@ -172,7 +172,7 @@ public final class TopologyBench {
       System.out.printf("""
           %d users, %d history rows each (snapshot, over the last 29 days), then %d inserts dated within the last minute;
           events source: replica_identity %s
-          exactly_once_v2, 2 partitions, 1 stream thread, commit interval %d ms
+          exactly_once_v2, 2 partitions, %s stream thread(s) per topology, commit interval %d ms
                                               changes/s    p50 ms    p99 ms    max ms   (latency at %.0f inserts/s for %d s)
             pass-through, same shape     %12.0f %9.1f %9.1f %9.1f
             feature engine (%d features) %12.0f %9.1f %9.1f %9.1f
@@ -185,7 +185,8 @@ public final class TopologyBench {
               = %.0f bytes per user in the per-user stores, %.0f bytes per row written in the row stores (all inside the 30-day window)
           machine: %s
           """,
-          users, history, backlog, identity, config.commitInterval().toMillis(), rate, seconds,
+          users, history, backlog, identity,
+          FeatureStreamsService.streamsProperties(config).getProperty(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "1"), config.commitInterval().toMillis(), rate, seconds,
           baseline.rate(), ms(baseline.latency, 50), ms(baseline.latency, 99), baseline.latency.getMaxValue() / 1000.0,
           config.definitions().features().count(),
           engine.rate(), ms(engine.latency, 50), ms(engine.latency, 99), engine.latency.getMaxValue() / 1000.0,
