@@ -51,13 +51,9 @@ final class ChangeEventParser {
     };
   }
 
-  private boolean full() {
-    return source.replicaIdentity() == SourceDefinition.ReplicaIdentity.FULL;
-  }
-
   /** The old row of a source with a full replica identity (null for the others). */
   private SourceRow fullBefore(JsonNode before, String what) {
-    if (!full()) {
+    if (!source.oldRowsInEvents()) {
       return null;
     }
     try {

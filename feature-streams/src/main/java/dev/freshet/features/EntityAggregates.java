@@ -207,10 +207,6 @@ final class EntityAggregates {
     resultsPublished = true;
   }
 
-  long evaluatedAtNanos() {
-    return evaluatedAtNanos;
-  }
-
   /** When the next kept row leaves one of its windows, in epoch nanoseconds; Long.MAX_VALUE if never. */
   long nextExpiryNanos() {
     if (nextExpiryNanos == UNKNOWN) {

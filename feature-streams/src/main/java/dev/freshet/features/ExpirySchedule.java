@@ -30,14 +30,9 @@ final class ExpirySchedule {
   /** Removes and returns every entry due by {@code nowMs}, earliest first. */
   List<Entry> takeDue(long nowMs) {
     List<Entry> due = new ArrayList<>();
-    for (Entry first = entries.isEmpty() ? null : entries.first(); first != null && first.dueMs() <= nowMs;
-        first = entries.isEmpty() ? null : entries.first()) {
+    while (!entries.isEmpty() && entries.first().dueMs() <= nowMs) {
       due.add(entries.pollFirst());
     }
     return due;
-  }
-
-  int size() {
-    return entries.size();
   }
 }

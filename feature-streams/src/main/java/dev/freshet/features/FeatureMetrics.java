@@ -5,6 +5,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -33,7 +35,7 @@ final class FeatureMetrics {
   /** An aggregator task's due backlog and lag, shared by every processor instance the task ever has. */
   record Due(AtomicLong entities, AtomicLong lagMs) {}
 
-  private static final java.util.Map<String, Due> DUE = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final Map<String, Due> DUE = new ConcurrentHashMap<>();
 
   /**
    * Entities due at the aggregator's last tick (changed ones and expiries), and how long the oldest

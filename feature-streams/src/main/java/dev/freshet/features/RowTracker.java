@@ -66,7 +66,7 @@ final class RowTracker implements Processor<String, String, String, Routed> {
     this.plan = plan;
     this.source = plan.definition;
     this.parser = new ChangeEventParser(source);
-    this.keepsRows = source.replicaIdentity() == SourceDefinition.ReplicaIdentity.DEFAULT;
+    this.keepsRows = !source.oldRowsInEvents();
     this.malformed = FeatureMetrics.deadLetters(source.name(), "malformed");
     this.late = FeatureMetrics.deadLetters(source.name(), "late");
   }

@@ -37,7 +37,7 @@ final class SourcePlan {
   SourcePlan(int index, SourceDefinition definition) {
     this.index = index;
     this.definition = definition;
-    this.oldRowsInEvents = definition.replicaIdentity() == SourceDefinition.ReplicaIdentity.FULL;
+    this.oldRowsInEvents = definition.oldRowsInEvents();
     this.types = definition.columns().values().toArray(ColumnType[]::new);
     int i = 0;
     for (String column : definition.columns().keySet()) {

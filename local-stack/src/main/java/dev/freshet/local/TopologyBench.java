@@ -12,16 +12,24 @@ import dev.freshet.embedded.KafkaBroker;
 import dev.freshet.features.FeatureStreamsConfig;
 import dev.freshet.features.FeatureStreamsService;
 import io.micrometer.core.instrument.Metrics;
+import java.io.IOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Queue;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -30,10 +38,15 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiConsumer;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.SynchronizedHistogram;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -161,7 +174,6 @@ public final class TopologyBench {
         engine = run(kafka, Topics.EVENTS_CHANGES, enginePending, users, history, backlog, rate, seconds);
         onChange = vectors("change");
         onExpiry = vectors("expiry");
-        
       }
 
       if (baseline == null) {
@@ -199,37 +211,32 @@ public final class TopologyBench {
   }
 
   /**
-   * Bytes per state store (all tasks): RocksDB's live data, in memtables and SST files, from its
-   * own properties as Kafka Streams reports them (the files alone say little: under exactly-once
-   * most of it is still in memtables after a short run).
-   */
-  /**
    * Live bytes (key + value of the latest record per key) of each state store, read from its
    * changelog topic: the state as encoded, without RocksDB's block and memtable overheads, which
    * after a short run say more about arena sizes than about the data.
    */
   private static Map<String, Long> storeSizes(String bootstrap, String applicationId) {
-    Map<String, Long> sizes = new java.util.TreeMap<>();
+    Map<String, Long> sizes = new TreeMap<>();
     Properties c = new Properties();
-    c.put(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    c.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    try (var admin = org.apache.kafka.clients.admin.Admin.create(c);
-        var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(c,
-            new org.apache.kafka.common.serialization.ByteArrayDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    try (var admin = Admin.create(c);
+        var consumer = new KafkaConsumer<>(c,
+            new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       String prefix = applicationId + "-";
       for (String topic : admin.listTopics().names().get()) {
         if (!topic.startsWith(prefix) || !topic.endsWith("-changelog")) {
           continue;
         }
         var partitions = consumer.partitionsFor(topic).stream()
-            .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
+            .map(p -> new TopicPartition(topic, p.partition())).toList();
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
-        Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(partitions);
-        Map<java.nio.ByteBuffer, Integer> live = new java.util.HashMap<>();
+        Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+        Map<ByteBuffer, Integer> live = new HashMap<>();
         while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
           for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-            java.nio.ByteBuffer key = java.nio.ByteBuffer.wrap(r.key());
+            ByteBuffer key = ByteBuffer.wrap(r.key());
             if (r.value() == null) {
               live.remove(key);
             } else {
@@ -240,7 +247,7 @@ public final class TopologyBench {
         sizes.put(topic.substring(prefix.length(), topic.length() - "-changelog".length()),
             live.values().stream().mapToLong(Integer::longValue).sum());
       }
-    } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+    } catch (InterruptedException | ExecutionException e) {
       throw new IllegalStateException("cannot read the changelog topics", e);
     }
     return sizes;
@@ -273,7 +280,7 @@ public final class TopologyBench {
   }
 
   private static Result run(KafkaBroker kafka, String topic, Pending pending, int users, int history, int backlog, double rate, int seconds)
-      throws InterruptedException, java.io.IOException {
+      throws InterruptedException, IOException {
     try (KafkaProducer<String, String> producer = producer(kafka.bootstrapServers())) {
       long lsn = 1;
       if (history > 0) {
@@ -317,10 +324,10 @@ public final class TopologyBench {
   private static final int WARM_UP_BATCH = 10_000;
 
   /** The bundled definitions, with the events source declared {@code replica_identity: identity}. */
-  private static Path definitions(Path dir, String identity) throws java.io.IOException {
+  private static Path definitions(Path dir, String identity) throws IOException {
     String bundled;
     try (var in = FeatureDefinitions.class.getResourceAsStream(FeatureDefinitions.BUNDLED)) {
-      bundled = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      bundled = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
     String events = "    event_time: occurred_at\n";
     if (!bundled.contains(events)) {
@@ -343,7 +350,7 @@ public final class TopologyBench {
    */
   private static long warmUp(KafkaProducer<String, String> producer, Pending pending, String topic, long lsn, int users)
       throws InterruptedException {
-    java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
     long start = System.nanoTime();
     long inserts = 0;
     while (true) {

@@ -1,6 +1,7 @@
 package dev.freshet.common.definitions;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.freshet.common.IsoInstant;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -79,7 +80,7 @@ public enum ColumnType {
 
   /** How a feature value of this type is published: timestamps as ISO-8601 text, the rest as is. */
   public Object published(Object value) {
-    return value instanceof Instant i ? dev.freshet.common.IsoInstant.format(i) : value;
+    return value instanceof Instant i ? IsoInstant.format(i) : value;
   }
 
   /** Orders typed values of this column (numbers numerically, timestamps in time, strings by code point). */

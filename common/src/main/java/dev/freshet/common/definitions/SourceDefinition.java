@@ -36,6 +36,11 @@ public record SourceDefinition(
     FULL
   }
 
+  /** Whether UPDATE and DELETE events carry the whole old row (replica identity full). */
+  public boolean oldRowsInEvents() {
+    return replicaIdentity == ReplicaIdentity.FULL;
+  }
+
   /** Rows older than this (behind the evaluation time) can no longer change a windowed feature. */
   public Duration longestWindow() {
     return features.stream().map(FeatureDefinition::window).filter(w -> !w.isLifetime())
