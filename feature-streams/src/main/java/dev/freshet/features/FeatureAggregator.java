@@ -220,7 +220,7 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
       aged = aggregates.advanceTo(nowNanos);
     }
     for (TypedRow row : aged) {
-      windowRows.delete(rowKey(entity, row.stored()));
+      windowRows.delete(rowKey(entity, row.source().definition.name(), row.pk()));
     }
     return aggregates;
   }
@@ -263,7 +263,11 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
   }
 
   private static String rowKey(String entity, SourceRow row) {
-    return entity + "\u0000" + row.source() + "\u0000" + row.pk();
+    return rowKey(entity, row.source(), row.pk());
+  }
+
+  private static String rowKey(String entity, String source, String pk) {
+    return entity + "\u0000" + source + "\u0000" + pk;
   }
 
   private static long ceilMillis(long nanos) {

@@ -15,7 +15,7 @@ final class FeaturePlan {
   /** Every feature, in definition order: the order of a vector's values. */
   final List<FeatureSlot> slots = new ArrayList<>();
   /** The features' names, in the same order. */
-  final String[] featureNames;
+  final FeatureValues.Names featureNames;
   private final Map<String, SourcePlan> byName = new HashMap<>();
 
   FeaturePlan(FeatureDefinitions definitions) {
@@ -30,7 +30,7 @@ final class FeaturePlan {
       sources.add(plan);
       byName.put(source.name(), plan);
     }
-    this.featureNames = slots.stream().map(FeatureSlot::name).toArray(String[]::new);
+    this.featureNames = new FeatureValues.Names(slots.stream().map(FeatureSlot::name).toArray(String[]::new));
   }
 
   SourcePlan source(String name) {

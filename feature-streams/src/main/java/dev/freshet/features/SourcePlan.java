@@ -18,6 +18,7 @@ final class SourcePlan {
   final SourceDefinition definition;
   private final Map<String, Integer> columns = new HashMap<>();
   private final ColumnType[] types;
+  private final int primaryKey;
   /** Distinct window lengths of the source's windowed features, shortest first, in nanoseconds. */
   final long[] windowNanos;
   /** For each of {@link #windowNanos}, the slots of the features with that window. */
@@ -43,6 +44,7 @@ final class SourcePlan {
     for (String column : definition.columns().keySet()) {
       columns.put(column, i++);
     }
+    this.primaryKey = column(definition.primaryKey());
     this.windowNanos = definition.windowed().stream().mapToLong(f -> f.window().length().toNanos()).distinct().sorted().toArray();
     for (int w = 0; w < windowNanos.length; w++) {
       byWindow.add(new ArrayList<>());
@@ -95,8 +97,8 @@ final class SourcePlan {
     }
     Instant t = row.eventTime();
     long nanos = Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
-    Comparable<Object> pk = (Comparable<Object>) values[column(definition.primaryKey())];
-    return new TypedRow(this, row.entity(), new RowOrder(nanos, pk), values, row);
+    Comparable<Object> pk = (Comparable<Object>) values[primaryKey];
+    return new TypedRow(this, row.pk(), new RowOrder(nanos, pk), values);
   }
 
   /**

@@ -63,7 +63,7 @@ class EntityAggregatesTest {
       } else if (op < 8 || live.isEmpty()) {
         TypedRow row = row(random, nextId++, now);
         aggregates.add(row);
-        live.put(row.stored().pk(), row);
+        live.put(row.pk(), row);
       } else {
         List<String> keys = new ArrayList<>(live.keySet());
         keys.remove("user");
@@ -75,7 +75,7 @@ class EntityAggregatesTest {
         if (op == 9) { // an update: same key, new values
           TypedRow updated = row(random, (Long) old.value(EVENTS.column("id")), now);
           aggregates.add(updated);
-          live.put(updated.stored().pk(), updated);
+          live.put(updated.pk(), updated);
         }
       }
       boolean moved = aggregates.refresh();
