@@ -44,6 +44,7 @@ describe 'node classification', type: :host do
   end
   freshet_service('feature_streams', 'feature-streams', 'dev.freshet.features.FeatureStreamsService') do
     it { is_expected.to contain_file('/etc/freshet/feature-streams.properties').with_content(/^streams\.state-dir=\/var\/lib\/freshet\/feature-streams\/state$/) }
+    it { is_expected.to contain_systemd__unit_file('freshet-feature-streams.service').with_content(/-XX:\+UseZGC/) }
   end
   freshet_service('online_sink', 'online-sink', 'dev.freshet.online.OnlineSinkService') do
     it { is_expected.to contain_file('/etc/freshet/online-sink.properties').with_content(/^cql\.contact-points=scylla-1\.example\.invalid:9042,/) }

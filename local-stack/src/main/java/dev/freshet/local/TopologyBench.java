@@ -165,6 +165,8 @@ public final class TopologyBench {
       double onChange;
       double onExpiry;
       Map<String, Long> stores;
+      long heapWithout = liveHeapBytes();
+      long heapWith;
       Pending enginePending = new Pending();
       try (FeatureStreamsService service = FeatureStreamsService.start(config);
           ConsumerLoop out = consume(kafka, Topics.USER_FEATURES, (r, now) -> {
@@ -174,6 +176,7 @@ public final class TopologyBench {
         engine = run(kafka, Topics.EVENTS_CHANGES, enginePending, users, history, backlog, rate, seconds);
         onChange = vectors("change");
         onExpiry = vectors("expiry");
+        heapWith = liveHeapBytes();
       }
 
       if (baseline == null) {
@@ -195,6 +198,8 @@ public final class TopologyBench {
             engine published %.0f vectors on changes and %.0f on expiries (a row leaving a window) for %d changes
             engine state, live bytes per store (from the changelogs): %s
               = %.0f bytes per user in the per-user stores, %.0f bytes per row written in the row stores (all inside the 30-day window)
+            engine heap (live after a full GC, minus the same before the engine started): %.0f MB
+              = %.0f bytes per row kept in memory (every row: all are inside the 30-day window), %.0f per user
           machine: %s
           """,
           users, history, backlog, identity,
@@ -204,7 +209,9 @@ public final class TopologyBench {
           engine.rate(), ms(engine.latency, 50), ms(engine.latency, 99), engine.latency.getMaxValue() / 1000.0,
           engine.rate() / baseline.rate(), engine.busyCores, Runtime.getRuntime().availableProcessors(), baseline.busyCores,
           CpuBreakdown.format(engine.cpu), CpuBreakdown.format(baseline.cpu), onChange, onExpiry, engine.changes,
-          stores, bytes(stores, false) / (double) users, bytes(stores, true) / (double) engine.changes, MachineLoad.summary());
+          stores, bytes(stores, false) / (double) users, bytes(stores, true) / (double) engine.changes,
+          (heapWith - heapWithout) / 1e6, (heapWith - heapWithout) / (double) engine.changes, (heapWith - heapWithout) / (double) users,
+          MachineLoad.summary());
     } finally {
       FreshetLocal.deleteRecursively(dir);
     }
@@ -251,6 +258,17 @@ public final class TopologyBench {
       throw new IllegalStateException("cannot read the changelog topics", e);
     }
     return sizes;
+  }
+
+  /**
+   * Heap in use after a full collection: what is live. The aggregator's in-memory aggregates are
+   * the difference between this JVM with the engine running and before it started.
+   */
+  private static long liveHeapBytes() {
+    for (int i = 0; i < 2; i++) {
+      System.gc();
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 
   /** Bytes of the stores holding rows ({@code rows-*}, {@code *-rows}), or of the others (per user, per source). */
