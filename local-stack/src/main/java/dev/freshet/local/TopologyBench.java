@@ -199,7 +199,8 @@ public final class TopologyBench {
             engine state, live bytes per store (from the changelogs): %s
               = %.0f bytes per user in the per-user stores, %.0f bytes per row written in the row stores (all inside the 30-day window)
             engine heap (live after a full GC, minus the same before the engine started): %.0f MB
-              = %.0f bytes per row kept in memory (every row: all are inside the 30-day window), %.0f per user
+              = %.0f bytes per row kept in memory (every row: all are inside the 30-day window), or %.0f per user
+                (each the whole heap over one count; two runs with other rows per user separate the two parts)
           machine: %s
           """,
           users, history, backlog, identity,
