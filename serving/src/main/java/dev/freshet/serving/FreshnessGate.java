@@ -9,28 +9,33 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
- * Read-your-writes against the source database: a request carrying {@code min_lsn} (the
- * application's {@code SELECT pg_current_wal_lsn()} after its write) proceeds once the store's
- * freshness watermark has passed it, at most {@code maxWait} later; past that it fails with 412
- * {@code not_fresh}. Waiting requests hold no thread: one poller reads the watermark every
- * {@link #POLL} while any request waits, and completes every request it satisfies.
+ * Read-your-writes against the source database: a request carrying {@code min_lsn} (a consistency
+ * token read after the application's commit) proceeds once the store's freshness watermark has
+ * passed it. It waits at most {@code maxWait} (then 412 {@code not_fresh}) and never past the
+ * request's own deadline (then 504 {@code deadline_exceeded}). Waiting requests hold no thread: one poller
+ * reads the watermark every {@link #POLL} while any request waits, and answers every request it can.
+ *
+ * <p>Every waiter leaves the queue by being taken out of it, one at a time, by the thread that then
+ * answers it: a request arriving while the poller answers others is either seen by that pass or
+ * stays queued for the next, never dropped unanswered.
  */
 final class FreshnessGate implements AutoCloseable {
   static final Duration POLL = Duration.ofMillis(5);
+  static final String POLLER_THREAD = "freshness-gate";
 
-  private record Waiter(long minLsn, long deadlineNanos, CompletableFuture<Long> done) {}
+  private record Waiter(long minLsn, long giveUpNanos, boolean requestDeadline, CompletableFuture<Long> done) {}
 
-  private final FeatureStoreReader store;
-  private final String source;
+  private final Supplier<OptionalLong> watermark;
   private final Duration maxWait;
   private final Queue<Waiter> waiting = new ConcurrentLinkedQueue<>();
-  private final ScheduledExecutorService poller = Schedulers.daemon("freshness-gate");
+  private final ScheduledExecutorService poller = Schedulers.daemon(POLLER_THREAD);
 
-  FreshnessGate(FeatureStoreReader store, String source, Duration maxWait) {
-    this.store = store;
-    this.source = source;
+  /** @param watermark the store's freshness watermark; throws when the store cannot answer */
+  FreshnessGate(Supplier<OptionalLong> watermark, Duration maxWait) {
+    this.watermark = watermark;
     this.maxWait = maxWait;
     poller.scheduleWithFixedDelay(this::poll, POLL.toMillis(), POLL.toMillis(), TimeUnit.MILLISECONDS);
   }
@@ -47,14 +52,31 @@ final class FreshnessGate implements AutoCloseable {
     }
   }
 
-  /** Completes with the watermark once it is at or past {@code minLsn} (at once if it already is). */
+  /** As {@link #await(long, long)} for a request with no deadline of its own. */
   CompletableFuture<Long> await(long minLsn) {
-    OptionalLong now = store.watermark(source);
+    return await(minLsn, System.nanoTime() + 2 * maxWait.toNanos());
+  }
+
+  /**
+   * Completes with the watermark once it is at or past {@code minLsn} (at once if it already is);
+   * fails with 412 {@code not_fresh} after the gate's wait, with 504 {@code deadline_exceeded} at
+   * {@code deadlineNanos} (a {@link System#nanoTime} instant) if that comes first, or with the
+   * store's failure. Never throws: every outcome is in the future.
+   */
+  CompletableFuture<Long> await(long minLsn, long deadlineNanos) {
+    OptionalLong now;
+    try {
+      now = watermark.get();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
     if (now.isPresent() && now.getAsLong() >= minLsn) {
       return CompletableFuture.completedFuture(now.getAsLong());
     }
+    long gateLimit = System.nanoTime() + maxWait.toNanos();
+    boolean requestFirst = deadlineNanos - gateLimit < 0;
     CompletableFuture<Long> done = new CompletableFuture<>();
-    waiting.add(new Waiter(minLsn, System.nanoTime() + maxWait.toNanos(), done));
+    waiting.add(new Waiter(minLsn, requestFirst ? deadlineNanos : gateLimit, requestFirst, done));
     return done;
   }
 
@@ -63,33 +85,51 @@ final class FreshnessGate implements AutoCloseable {
       return;
     }
     OptionalLong w;
+    RuntimeException failure = null;
     try {
-      w = store.watermark(source);
+      w = watermark.get();
     } catch (RuntimeException e) { // the store is down: nobody waiting can be answered
-      waiting.forEach(waiter -> waiter.done().completeExceptionally(e));
-      waiting.clear();
-      return;
+      w = OptionalLong.empty();
+      failure = e;
     }
     long now = System.nanoTime();
-    waiting.removeIf(waiter -> {
-      if (w.isPresent() && w.getAsLong() >= waiter.minLsn()) {
+    // Only the waiters queued now: those that arrive during this pass wait for the next one.
+    for (int n = waiting.size(); n > 0; n--) {
+      Waiter waiter = waiting.poll();
+      if (waiter == null) {
+        break;
+      }
+      if (failure != null) {
+        waiter.done().completeExceptionally(failure);
+      } else if (w.isPresent() && w.getAsLong() >= waiter.minLsn()) {
         waiter.done().complete(w.getAsLong());
-        return true;
+      } else if (now - waiter.giveUpNanos() >= 0) {
+        waiter.done().completeExceptionally(tooLate(waiter, w));
+      } else {
+        waiting.add(waiter);
       }
-      if (now - waiter.deadlineNanos() >= 0) {
-        waiter.done().completeExceptionally(new ApiError.Failure(412, "not_fresh", "min_lsn",
-            "the feature store has not yet applied the source up to min_lsn " + Lsn.format(waiter.minLsn())
-                + " (it has up to " + (w.isPresent() ? Lsn.format(w.getAsLong()) : "an unknown point")
-                + ") after waiting " + maxWait.toMillis() + " ms; retry shortly"));
-        return true;
-      }
-      return false;
-    });
+    }
+  }
+
+  private RuntimeException tooLate(Waiter waiter, OptionalLong w) {
+    String where = "the feature store has not yet applied the source up to min_lsn " + Lsn.format(waiter.minLsn())
+        + " (it has up to " + (w.isPresent() ? Lsn.format(w.getAsLong()) : "an unknown point") + ")";
+    if (waiter.requestDeadline()) {
+      return new ApiError.Failure(504, "deadline_exceeded", "timeout_ms", where + " when the request's deadline passed");
+    }
+    return new ApiError.Failure(412, "not_fresh", "min_lsn", where + " after waiting " + maxWait.toMillis() + " ms; retry shortly");
   }
 
   @Override
   public void close() {
     poller.shutdownNow();
-    waiting.forEach(waiter -> waiter.done().cancel(false));
+    try {
+      poller.awaitTermination(1, TimeUnit.SECONDS); // a pass in progress may queue waiters again
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (Waiter waiter = waiting.poll(); waiter != null; waiter = waiting.poll()) {
+      waiter.done().cancel(false);
+    }
   }
 }

@@ -68,7 +68,7 @@ public final class ServingApp {
     this.generationLog = generationLog;
     this.registry = registry;
     this.storeReachable = storeReachable;
-    this.freshness = new FreshnessGate(store, config.watermarkSource(), config.freshnessWait());
+    this.freshness = new FreshnessGate(() -> store.watermark(config.watermarkSource()), config.freshnessWait());
     this.clock = clock;
     this.featuresTimer = Timer.builder("freshet_serving_features_seconds").publishPercentiles(0.5, 0.99).register(registry);
     this.generateTimer = Timer.builder("freshet_serving_generate_seconds").publishPercentiles(0.5, 0.99).register(registry);
@@ -134,8 +134,9 @@ public final class ServingApp {
       }
       return;
     }
-    ctx.future(() -> freshness.await(minLsn)
-        .thenCompose(watermark -> store.readAsync(userId).thenApply(v -> featuresBody(userId, v, watermark)))
+    ctx.future(() -> withinDeadline(freshness.await(minLsn)
+            .thenCompose(watermark -> store.readAsync(userId).thenApply(v -> featuresBody(userId, v, watermark))),
+            waitAndReadDeadline(), null, "waiting for the watermark and reading")
         .thenAccept(ctx::json)
         .whenComplete((ok, error) -> sample.stop(featuresTimer)));
   }
@@ -163,8 +164,9 @@ public final class ServingApp {
       }
       return;
     }
-    ctx.future(() -> freshness.await(req.minLsn())
-        .thenCompose(watermark -> readAll(req.userIds()).thenApply(vs -> batchBody(req.userIds(), vs, watermark)))
+    ctx.future(() -> withinDeadline(freshness.await(req.minLsn())
+            .thenCompose(watermark -> readAll(req.userIds()).thenApply(vs -> batchBody(req.userIds(), vs, watermark))),
+            waitAndReadDeadline(), null, "waiting for the watermark and reading")
         .thenAccept(ctx::json)
         .whenComplete((ok, error) -> sample.stop(batchTimer)));
   }
@@ -232,7 +234,7 @@ public final class ServingApp {
     String requestId = requestId(ctx);
     long deadline = started + req.timeout().toNanos();
     Timer.Sample sample = Timer.start(registry);
-    ctx.future(() -> personalize(req)
+    ctx.future(() -> personalize(req, deadline)
         .thenCompose(p -> models.submit(req.model(),
                 new Generator.Request(p.prompt(), req.minTokens(), req.maxTokens(), req.sampling(),
                 deadline))
@@ -251,11 +253,11 @@ public final class ServingApp {
     }
   }
 
-  private CompletableFuture<Personalization> personalize(GenerateRequest req) {
+  private CompletableFuture<Personalization> personalize(GenerateRequest req, long deadlineNanos) {
     CompletableFuture<Optional<FeatureVector>> read = req.minLsn() == null
         ? store.readAsync(req.userId())
-        : freshness.await(req.minLsn()).thenCompose(watermark -> store.readAsync(req.userId()));
-    return read.handle((vector, error) -> {
+        : freshness.await(req.minLsn(), deadlineNanos).thenCompose(watermark -> store.readAsync(req.userId()));
+    return withinDeadline(read, deadlineNanos, "timeout_ms", "reading the user's features").handle((vector, error) -> {
       if (error == null) {
         FeatureVector v = vector.orElseThrow(() -> notFound(req.userId()));
         return Personalization.of(Profile.fromFeatures(v.features(), models.current(req.model())), vector, null, req);
@@ -265,6 +267,26 @@ public final class ServingApp {
         // Degrade, don't fail: answer without personalisation and say so.
         LOG.warn("generate for user {} without features: {}", req.userId(), cause.getMessage());
         return Personalization.of(Profile.unpersonalized(), Optional.empty(), "feature store unavailable", req);
+      }
+      throw cause instanceof RuntimeException r ? r : new CompletionException(cause);
+    });
+  }
+
+  /**
+   * A backstop for the feature routes, which have no {@code timeout_ms}: the gate's wait and the
+   * reads are each bounded already; this bounds their sum, so no request can hang.
+   */
+  private long waitAndReadDeadline() {
+    return System.nanoTime() + config.freshnessWait().toNanos() + 3 * config.featureReadTimeout().toNanos();
+  }
+
+  /** {@code f}, or 504 {@code deadline_exceeded} (naming {@code field}, if any) unless it completed by {@code deadlineNanos}. */
+  private static <T> CompletableFuture<T> withinDeadline(CompletableFuture<T> f, long deadlineNanos, String field, String doing) {
+    long leftNanos = Math.max(0, deadlineNanos - System.nanoTime());
+    return f.orTimeout(leftNanos, TimeUnit.NANOSECONDS).exceptionally(error -> {
+      Throwable cause = Futures.cause(error);
+      if (cause instanceof TimeoutException) {
+        throw new ApiError.Failure(504, "deadline_exceeded", field, "the request's deadline passed while " + doing);
       }
       throw cause instanceof RuntimeException r ? r : new CompletionException(cause);
     });

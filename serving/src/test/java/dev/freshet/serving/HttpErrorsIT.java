@@ -72,7 +72,12 @@ class HttpErrorsIT {
   @Test
   void anOversizedBodyIs413NamingTheLimit() throws Exception {
     String big = "{\"user_id\": \"1\", \"prompt\": \"" + "x".repeat(LIMIT * 2) + "\"}";
-    Answer a = send("POST", "/v1/generate", big, "application/json");
+    // Expect: 100-continue, so the server's early 413 cannot race the client still writing the body
+    // (a connection closed mid-upload loses the answer: "header parser received no bytes").
+    HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + serving.port() + "/v1/generate"))
+        .expectContinue(true).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(big)).build(), HttpResponse.BodyHandlers.ofString());
+    Answer a = new Answer(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), parse(r.body()), r.body());
     assertError(a, 413, "body_too_large");
     assertThat(a.body().path("message").asText()).contains(Integer.toString(LIMIT));
   }
@@ -94,6 +99,25 @@ class HttpErrorsIT {
     assertError(refused, 400, "invalid_request");
     assertThat(refused.body().path("field").asText()).isEqualTo("dir");
     assertThat(refused.body().path("message").asText()).doesNotContain("/tmp");
+  }
+
+  /**
+   * No feature store runs here. With {@code min_lsn} the answer is the same as without it, whatever
+   * the timing: feature reads 503, generation unpersonalised with the reason (never a 5xx from the
+   * freshness check, never a request that hangs).
+   */
+  @Test
+  void withTheStoreDownAMinLsnChangesNothingAboutTheAnswer() throws Exception {
+    assertError(send("GET", "/v1/users/1/features?min_lsn=0/10", null, null), 503, "feature_store_unavailable");
+    assertError(send("POST", "/v1/features", "{\"user_ids\": [\"1\"], \"min_lsn\": \"0/10\"}", "application/json"), 503,
+        "feature_store_unavailable");
+    for (String minLsn : new String[] {"", ", \"min_lsn\": \"0/10\""}) {
+      Answer a = send("POST", "/v1/generate", "{\"user_id\": \"1\", \"prompt\": \"hi\", \"max_tokens\": 4" + minLsn + "}",
+          "application/json");
+      assertThat(a.status()).as(a.raw()).isEqualTo(200);
+      assertThat(a.body().path("personalized").asBoolean()).as(a.raw()).isFalse();
+      assertThat(a.body().path("reason").asText()).as(a.raw()).contains("feature store");
+    }
   }
 
   private record Answer(int status, String contentType, JsonNode body, String raw) {}
