@@ -19,10 +19,11 @@ import org.slf4j.LoggerFactory;
  * replication slot every transaction that committed before it has come back too: its LSN is a
  * watermark for everything downstream.
  *
- * <p>A client's {@code pg_current_wal_lsn()} read inside its transaction (or in {@code RETURNING})
- * is below its commit, so the next message covers it. Read after the commit, it may also count
- * the last message's own commit record, which no message can cover but a later one: hence the
- * idle messages (one tiny transaction per {@code idleInterval} on an otherwise idle database).
+ * <p>A client's token is the WAL insert position read after its commit ({@code ConsistencyToken}):
+ * when the insert position moved past what the last message covered, the next tick writes a
+ * message at or past it. A token may also count the last message's own commit record, which no
+ * message can cover but a later one: hence the idle messages (one tiny transaction per
+ * {@code idleInterval} on an otherwise idle database).
  */
 final class WatermarkTicker implements AutoCloseable {
   static final String PREFIX = "freshet-watermark";
@@ -53,10 +54,10 @@ final class WatermarkTicker implements AutoCloseable {
         connection = DriverManager.getConnection(url, user, password);
       }
       try (Statement s = connection.createStatement()) {
-        if (currentLsn(s) > markedUpTo || System.nanoTime() - lastMessage >= idleNanos) {
+        if (insertLsn(s) > markedUpTo || System.nanoTime() - lastMessage >= idleNanos) {
           s.execute("SELECT pg_logical_emit_message(true, '" + PREFIX + "', '')");
           lastMessage = System.nanoTime();
-          markedUpTo = currentLsn(s); // past our own message: it alone does not call for another
+          markedUpTo = insertLsn(s); // past our own message: it alone does not call for another
         }
       }
       failures = 0;
@@ -68,8 +69,8 @@ final class WatermarkTicker implements AutoCloseable {
     }
   }
 
-  private static long currentLsn(Statement s) throws SQLException {
-    try (ResultSet rs = s.executeQuery("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint")) {
+  private static long insertLsn(Statement s) throws SQLException {
+    try (ResultSet rs = s.executeQuery("SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint")) {
       rs.next();
       return rs.getLong(1);
     }

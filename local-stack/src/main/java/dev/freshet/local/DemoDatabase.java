@@ -1,5 +1,6 @@
 package dev.freshet.local;
 
+import dev.freshet.common.freshness.ConsistencyToken;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -90,17 +91,12 @@ public final class DemoDatabase {
     }
   }
 
-  /**
-   * What an application reads right after its write to ask for features that include it: the WAL
-   * position in PostgreSQL's text form, passed as {@code min_lsn}.
-   */
+  /** What an application reads after its write committed to ask for features that include it ({@link ConsistencyToken}). */
   public String consistencyToken() {
-    try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
-      rs.next();
-      return rs.getString(1);
+    try (Connection c = dataSource.getConnection()) {
+      return ConsistencyToken.afterCommit(c);
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot read WAL position", e);
+      throw new IllegalStateException("cannot read the WAL insert position", e);
     }
   }
 

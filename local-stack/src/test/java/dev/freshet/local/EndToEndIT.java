@@ -1,14 +1,21 @@
 package dev.freshet.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.freshet.common.DeadLetter;
 import dev.freshet.common.Json;
 import dev.freshet.common.Settings;
 import dev.freshet.common.Topics;
+import dev.freshet.common.freshness.ConsistencyToken;
 import dev.freshet.common.freshness.Lsn;
 import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -130,12 +137,65 @@ class EndToEndIT {
     assertThat(generated.body().path("features").path("source_lsn").asLong()).as("the 22nd purchase is in the prompt's features")
         .isGreaterThan(lastLsn);
 
+    long asked = System.nanoTime();
+    HttpJson.Response late = http.post("/v1/generate", "{\"user_id\": " + user + ", \"prompt\": \"recommend\", "
+        + "\"max_tokens\": 8, \"timeout_ms\": 300, \"min_lsn\": \"FFFF/0\"}");
+    assertThat(late.status()).as("timeout_ms bounds the freshness wait: " + late.body()).isEqualTo(504);
+    assertThat(late.body().path("error").asText()).isEqualTo("deadline_exceeded");
+    assertThat(Duration.ofNanos(System.nanoTime() - asked)).as("answered at the 300 ms deadline, not the 2 s wait")
+        .isLessThan(Duration.ofMillis(1500));
+
     HttpJson.Response notYet = http.get("/v1/users/" + user + "/features?min_lsn=FFFF/0");
     assertThat(notYet.status()).isEqualTo(412);
     assertThat(notYet.body().path("error").asText()).isEqualTo("not_fresh");
     assertThat(notYet.body().path("message").asText()).contains("FFFF/0");
     assertBadField(http.get("/v1/users/" + user + "/features?min_lsn=yesterday"), "min_lsn");
     assertBadField(http.post("/v1/features", "{\"user_ids\": [1], \"min_lsn\": \"1/2/3\"}"), "min_lsn");
+  }
+
+  /**
+   * The interleaving that made the old in-transaction token ({@code RETURNING pg_current_wal_lsn()})
+   * unsound: the application writes; the watermark ticker's message commits after that position but
+   * before the application's own commit. Logical decoding returns the ticker's transaction first,
+   * so the watermark passes the in-transaction position while the write is not even committed (a
+   * request with it was answered from the older vector: "expected 2 but was 1"). The token read
+   * after the commit ({@link ConsistencyToken}) is past the commit, so the same interleaving cannot
+   * fool it; read inside the transaction it is refused.
+   */
+  @Test
+  void aTokenHoldsWhenAWatermarkCommitsBetweenTheWriteAndItsCommit() throws Exception {
+    long user = 900_021;
+    db.upsertUser(user, "io", "FR");
+    db.insertEvent(user, "purchase", "item-1", "books", "eco", BigDecimal.ONE);
+    awaitFeatures(user, f -> f.path("features").path("purchases_lifetime").asInt() == 1);
+    try (Connection app = db.dataSource().getConnection(); Connection ticker = db.dataSource().getConnection()) {
+      app.setAutoCommit(false);
+      try (PreparedStatement ps = app.prepareStatement("INSERT INTO events (user_id, kind, item, category, author, amount)"
+          + " VALUES (?, 'purchase', 'item-2', 'books', 'eco', 1)")) {
+        ps.setLong(1, user);
+        ps.executeUpdate();
+      }
+      String inTransaction = text(app, "SELECT pg_current_wal_lsn()::text");
+      assertThatThrownBy(() -> ConsistencyToken.afterCommit(app)).isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("after COMMIT");
+      text(ticker, "SELECT pg_logical_emit_message(true, 'freshet-watermark', '')::text");
+      HttpJson.Response early = Await.until(WAIT, "the watermark to pass the in-transaction position",
+          () -> http.get("/v1/users/" + user + "/features?min_lsn=" + inTransaction), r -> r.status() == 200);
+      assertThat(early.body().path("features").path("purchases_lifetime").asInt()).as("not committed yet").isEqualTo(1);
+      app.commit();
+      String token = ConsistencyToken.afterCommit(app);
+      HttpJson.Response r = http.get("/v1/users/" + user + "/features?min_lsn=" + token);
+      assertThat(r.status()).as(r.body().toString()).isEqualTo(200);
+      assertThat(r.body().path("features").path("purchases_lifetime").asInt()).as("purchases seen with the token").isEqualTo(2);
+      assertThat(r.body().path("watermark_lsn").asLong()).isGreaterThanOrEqualTo(Lsn.parse(token));
+    }
+  }
+
+  private static String text(Connection c, String sql) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getString(1);
+    }
   }
 
   @Test
