@@ -13,8 +13,9 @@ import java.util.Map;
  * @param eventTime the newest source event time the values reflect
  * @param sourceLsn the highest source-database LSN the values reflect
  * @param sourceCommitTime commit time of the source transaction at {@code sourceLsn}
- * @param version strictly increasing per user; derived from the LSN (see feature-streams), and
- *     used as the CQL write timestamp so a replayed older vector can never overwrite a newer one
+ * @param version strictly increasing per user: the publish time in microseconds, or one more than
+ *     the user's previous version (see feature-streams); the CQL write timestamp, so a replayed older
+ *     vector can never overwrite a newer one, and a rebuilt topology's vectors overwrite the old ones
  * @param computedAt wall-clock time the sliding windows were evaluated at
  * @param definitionVersion the {@code version} of the feature definition file that produced the
  *     values

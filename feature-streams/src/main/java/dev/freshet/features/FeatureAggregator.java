@@ -45,10 +45,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * partition); before a higher one is sent on to every partition of the features topic, every
  * unpublished change is published, so every vector a marker covers is ahead of it.
  *
- * <p>The vector's {@code version} is {@code max(previous + 1, source LSN)}: strictly increasing per
- * entity even when many changes share one LSN (all rows of the initial snapshot do) or no change
- * happened (an expiry), and otherwise the LSN itself, so a rebuilt topology continues above
- * what it published before.
+ * <p>The vector's {@code version} (the online store's write timestamp) is {@code max(previous + 1,
+ * publish time in microseconds)}: strictly increasing per entity however many vectors one
+ * millisecond publishes, and above everything published earlier by any topology, so a topology
+ * rebuilt from the change topics with new state (a definition change, lost state) is not ignored
+ * by the store. A version derived from the source LSN was not: a rebuilt topology restarted at
+ * the LSNs, below the expiry bumps already stored.
  */
 final class FeatureAggregator implements Processor<String, Routed, String, Published> {
   static final String WINDOW_ROWS_STORE = "window-rows";
@@ -189,7 +191,7 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
     EntityState state = aggregates.state;
     boolean changed = state.unpublished;
     if (aggregates.refresh() || changed) {
-      state.version = Math.max(state.version + 1, state.lsn);
+      state.version = Math.max(state.version + 1, Math.multiplyExact(nowMs, 1000L));
       Instant asOf = Instant.ofEpochMilli(nowMs);
       FeatureVector vector = new FeatureVector(entity, aggregates.values(), state.maxEventTime, state.lsn, state.commitTime,
           state.version, asOf, plan.definitions.version());

@@ -78,6 +78,43 @@ class FeatureTopologyTest {
     assertThat(afterDelete.sourceLsn()).isEqualTo(lsn);
   }
 
+  /**
+   * A topology rebuilt from the change topics (new state, e.g. after a definition change) must
+   * publish above every version the first one published: the store keeps the higher write
+   * timestamp, so anything lower would be ignored there until it overtook.
+   */
+  @Test
+  void aTopologyRebuiltFromTheChangesPublishesAboveEveryVersionTheFirstOnePublished(@TempDir java.nio.file.Path rebuiltState) {
+    List<String[]> sent = new java.util.ArrayList<>();
+    for (int i = 1; i <= 5; i++) {
+      String event = event("c", null, row(i, 6, "view", null, NOW.minus(Duration.ofSeconds(50 + 5 * i))), lsn += 10);
+      changes.pipeInput("{\"id\":" + i + "}", event);
+      sent.add(new String[] {"{\"id\":" + i + "}", event});
+    }
+    tick();
+    Duration elapsed = Duration.ofMillis(25);
+    for (int s = 0; s < 40; s++) { // each row leaves the 1-minute window: an expiry vector each
+      driver.advanceWallClockTime(Duration.ofSeconds(1));
+      elapsed = elapsed.plusSeconds(1);
+    }
+    long highest = features.readValuesToList().stream().mapToLong(FeatureVector::version).max().orElseThrow();
+
+    FeatureStreamsConfig config = FeatureStreamsConfig.from(Settings.of(Map.of("kafka.bootstrap-servers", "unused:9092")));
+    Properties props = FeatureStreamsService.streamsProperties(config);
+    props.put(StreamsConfig.STATE_DIR_CONFIG, rebuiltState.toString());
+    try (TopologyTestDriver rebuilt = new TopologyTestDriver(FeatureTopology.build(config), props, NOW.plus(elapsed))) {
+      TestInputTopic<String, String> replay = rebuilt.createInputTopic(config.definitions().source("events").topic(),
+          Serdes.String().serializer(), Serdes.String().serializer());
+      sent.forEach(r -> replay.pipeInput(r[0], r[1]));
+      rebuilt.advanceWallClockTime(Duration.ofMillis(25));
+      List<FeatureVector> republished = rebuilt.createOutputTopic(config.featuresTopic(), Serdes.String().deserializer(),
+          FeatureVector.SERDE.deserializer()).readValuesToList();
+      assertThat(republished).isNotEmpty();
+      assertThat(republished.get(republished.size() - 1).version()).as("rebuilt vs first topology's highest version")
+          .isGreaterThan(highest);
+    }
+  }
+
   @Test
   void everyAggregationRetractsExactly() {
     send("c", 1, null, row(1, 5, "purchase", "30.00", NOW.minusSeconds(300), "books", "kafka", "novel-1"));
@@ -264,15 +301,23 @@ class FeatureTopologyTest {
   }
 
   @Test
-  void versionsIncreaseEvenWhenSnapshotRowsShareAnLsn() {
+  void versionsIncreaseStrictlyAndFollowThePublishTimeNotTheLsn() {
     changes.pipeInput("{\"id\":1}", event("r", null, row(1, 3, "view", null, NOW.minusSeconds(9)), 500));
     tick();
     changes.pipeInput("{\"id\":2}", event("r", null, row(2, 3, "view", null, NOW.minusSeconds(8)), 500));
     tick();
     changes.pipeInput("{\"id\":3}", event("c", null, row(3, 3, "view", null, NOW.minusSeconds(7)), 900));
     tick();
-    List<Long> versions = features.readValuesToList().stream().map(FeatureVector::version).toList();
-    assertThat(versions).containsExactly(500L, 501L, 900L);
+    List<FeatureVector> published = features.readValuesToList();
+    assertThat(published).hasSize(3);
+    for (int i = 0; i < published.size(); i++) {
+      FeatureVector v = published.get(i);
+      assertThat(v.version()).as("version of vector %d in microseconds of its publish time", i)
+          .isEqualTo(v.computedAt().toEpochMilli() * 1000);
+      if (i > 0) {
+        assertThat(v.version()).isGreaterThan(published.get(i - 1).version());
+      }
+    }
   }
 
   @Test
