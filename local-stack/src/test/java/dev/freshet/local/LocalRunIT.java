@@ -92,7 +92,7 @@ class LocalRunIT {
     try (JdbcCatalog catalog = Warehouse.catalog(warehouse)) {
       Table table = catalog.loadTable(TableIdentifier.of("freshet", "user_features_log"));
       assertThat(table.currentSnapshot()).as("the stop committed a snapshot").isNotNull();
-      return KafkaFedTable.offsets(table.currentSnapshot());
+      return KafkaFedTable.offsets(table);
     }
   }
 

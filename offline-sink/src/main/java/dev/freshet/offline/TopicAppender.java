@@ -40,10 +40,13 @@ final class TopicAppender implements ConsumerLoop.Handler {
   private final GenericRecord template;
   private final Counter appended;
   private final Counter skipped;
+  private final Counter refused;
   // Touched only on the loop thread.
   private final List<Record> buffer = new ArrayList<>();
   private final List<Integer> bufferPartitions = new ArrayList<>();
   private final Map<Integer, Long> nextOffsets = new HashMap<>();
+  /** Per assigned partition, the offset this appender last saw committed (absent: none yet). */
+  private final Map<Integer, Long> committedOffsets = new HashMap<>();
   private long lastCommit = System.nanoTime();
 
   TopicAppender(String topic, KafkaFedTable table, RowMapper mapper, Duration commitInterval, MeterRegistry metrics) {
@@ -55,17 +58,24 @@ final class TopicAppender implements ConsumerLoop.Handler {
     String name = table.table().name();
     appended = Counter.builder("freshet_offline_sink_rows_appended").tag("table", name).register(metrics);
     skipped = Counter.builder("freshet_offline_sink_unreadable_records").tag("table", name).register(metrics);
+    refused = Counter.builder("freshet_offline_sink_rows_refused").description("rows of batches another writer had committed first")
+        .tag("table", name).register(metrics);
   }
 
   @Override
   public void onAssigned(Consumer<String, String> consumer, Collection<TopicPartition> partitions) {
-    Map<Integer, Long> committed = table.committedOffsets();
+    seekToCommitted(consumer, partitions, table.committedOffsets());
+  }
+
+  private void seekToCommitted(Consumer<String, String> consumer, Collection<TopicPartition> partitions, Map<Integer, Long> committed) {
     for (TopicPartition tp : partitions) {
       Long next = committed.get(tp.partition());
       if (next != null) {
         consumer.seek(tp, next);
+        committedOffsets.put(tp.partition(), next);
       } else {
         consumer.seekToBeginning(List.of(tp));
+        committedOffsets.remove(tp.partition());
       }
     }
   }
@@ -79,7 +89,10 @@ final class TopicAppender implements ConsumerLoop.Handler {
         bufferPartitions.remove(i);
       }
     }
-    partitions.forEach(tp -> nextOffsets.remove(tp.partition()));
+    partitions.forEach(tp -> {
+      nextOffsets.remove(tp.partition());
+      committedOffsets.remove(tp.partition());
+    });
   }
 
   @Override
@@ -105,7 +118,7 @@ final class TopicAppender implements ConsumerLoop.Handler {
       }
     }
     if (System.nanoTime() - lastCommit >= commitInterval.toNanos()) {
-      flush();
+      flush(consumer);
       lastCommit = System.nanoTime();
     }
   }
@@ -121,15 +134,27 @@ final class TopicAppender implements ConsumerLoop.Handler {
 
   @Override
   public void onStop(Consumer<String, String> consumer) {
-    flush();
+    flush(consumer);
   }
 
-  private void flush() {
+  /**
+   * Appends the buffer. If another writer (an instance that still held these partitions, or one
+   * that took them over) committed them meanwhile, the buffer is dropped and the partitions read
+   * again from what it committed: nothing twice, nothing lost.
+   */
+  private void flush(Consumer<String, String> consumer) {
     if (buffer.isEmpty()) {
       return; // skipped records alone are not worth a snapshot: they are re-read and skipped again
     }
-    table.append(buffer, nextOffsets);
-    appended.increment(buffer.size());
+    try {
+      table.append(buffer, committedOffsets, nextOffsets);
+      committedOffsets.putAll(nextOffsets);
+      appended.increment(buffer.size());
+    } catch (KafkaFedTable.OffsetsMoved e) {
+      LOG.warn(e.getMessage());
+      refused.increment(buffer.size());
+      seekToCommitted(consumer, nextOffsets.keySet().stream().map(p -> new TopicPartition(topic, p)).toList(), e.committed());
+    }
     buffer.clear();
     bufferPartitions.clear();
     nextOffsets.clear();
