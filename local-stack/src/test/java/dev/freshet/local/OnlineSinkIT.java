@@ -72,6 +72,29 @@ class OnlineSinkIT {
     assertThat(stored.get().features()).containsEntry("label", "new");
   }
 
+  /**
+   * Forgetting a user removes its row and does not block what comes after: a vector published
+   * after the forget is stored, even when its version (the publishing engine's clock) is a second
+   * behind the clock of whoever ran the forget.
+   */
+  @Test
+  void aForgottenUsersLaterVectorsAreStoredAgain() throws Exception {
+    migrate();
+    FeatureStoreReader reader = new FeatureStoreReader(session, keyspace);
+    long publishedBefore = Instant.now().minusSeconds(5).toEpochMilli() * 1000;
+    try (FeatureStoreWriter writer = new FeatureStoreWriter(session, keyspace, Duration.ZERO, 4)) {
+      writer.write(vector("u4", publishedBefore, "before")).get();
+      assertThat(writer.forget("u4")).isTrue();
+      assertThat(reader.read("u4")).isEmpty();
+      assertThat(writer.forget("u4")).as("nothing left to forget").isFalse();
+
+      long publishedAfterOnASlowClock = Instant.now().minusSeconds(1).toEpochMilli() * 1000;
+      writer.write(vector("u4", publishedAfterOnASlowClock, "after")).get();
+    }
+    assertThat(reader.read("u4")).as("the vector published after the forget").get()
+        .satisfies(v -> assertThat(v.features()).containsEntry("label", "after"));
+  }
+
   @Test
   void rowsExpireAfterTheTtl() throws Exception {
     migrate();

@@ -62,7 +62,7 @@ public final class OfflineSinkService implements AutoCloseable {
         config.generationsTopic(), generationLog.table().name(), config.warehouse(), ops.port());
   }
 
-  private static JdbcCatalog openCatalog(OfflineSinkConfig config) {
+  static JdbcCatalog openCatalog(OfflineSinkConfig config) {
     try {
       Files.createDirectories(config.warehouse());
     } catch (IOException e) {

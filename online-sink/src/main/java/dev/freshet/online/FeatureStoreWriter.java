@@ -7,6 +7,7 @@ import com.datastax.oss.driver.api.core.connection.BusyConnectionException;
 import com.datastax.oss.driver.api.core.connection.ClosedConnectionException;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.servererrors.OverloadedException;
 import com.datastax.oss.driver.api.core.servererrors.QueryExecutionException;
 import dev.freshet.common.FeatureStoreSchema;
@@ -43,6 +44,8 @@ public final class FeatureStoreWriter implements AutoCloseable {
   private static final long MAX_BACKOFF_MS = 5_000;
 
   private final CqlSession session;
+  private final PreparedStatement selectWriteTime;
+  private final PreparedStatement deleteAt;
   private final PreparedStatement upsert;
   private final PreparedStatement upsertWatermark;
   private final int ttlSeconds;
@@ -54,6 +57,9 @@ public final class FeatureStoreWriter implements AutoCloseable {
 
   public FeatureStoreWriter(CqlSession session, String keyspace, Duration ttl, int maxInFlight) {
     this.session = session;
+    this.selectWriteTime = session.prepare("SELECT writetime(features) FROM " + keyspace + "." + FeatureStoreSchema.TABLE
+        + " WHERE user_id = ?");
+    this.deleteAt = session.prepare("DELETE FROM " + keyspace + "." + FeatureStoreSchema.TABLE + " USING TIMESTAMP ? WHERE user_id = ?");
     this.upsert = session.prepare(FeatureStoreSchema.upsert(keyspace));
     this.upsertWatermark = session.prepare(FeatureStoreSchema.upsertWatermark(keyspace));
     this.ttlSeconds = (int) ttl.toSeconds();
@@ -66,6 +72,22 @@ public final class FeatureStoreWriter implements AutoCloseable {
     return submit("user " + v.userId(), upsert.bind(
         v.userId(), Json.write(v.features()), v.eventTime(), v.sourceLsn(), v.sourceCommitTime(), v.version(),
         v.computedAt(), v.definitionVersion(), v.version(), ttlSeconds));
+  }
+
+  /**
+   * Deletes the user's row (the "forget a user" operation); returns whether there was one. The
+   * delete carries the stored row's own write timestamp (its vector's version), not the clock of
+   * whoever runs it: it removes that row and everything older, and a vector published later (a
+   * higher version) is stored again, even from an engine whose clock is behind this one's. A
+   * plain DELETE shadowed every later write below its wall-clock timestamp.
+   */
+  public boolean forget(String userId) {
+    Row stored = session.execute(selectWriteTime.bind(userId)).one();
+    if (stored == null) {
+      return false;
+    }
+    session.execute(deleteAt.bind(stored.getLong(0), userId));
+    return true;
   }
 
   /**
