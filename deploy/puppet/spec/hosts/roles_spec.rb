@@ -75,7 +75,7 @@ describe 'node classification', type: :host do
     it { is_expected.to contain_exec('format kafka storage').with_creates('/var/lib/kafka/data/meta.properties').that_requires('Exec[unpack kafka 4.1.0]') }
     it { is_expected.to contain_service('kafka').that_subscribes_to('File[/etc/kafka/server.properties]').that_requires('Exec[format kafka storage]') }
     it { is_expected.to contain_exec('kafka topic freshet.generations').with_unless(/--describe --topic freshet\.generations$/).that_requires('Service[kafka]') }
-    it { is_expected.to contain_exec('kafka topic freshet.features.user').with_command(/--config cleanup\.policy=compact/) }
+    it { is_expected.to contain_exec('kafka topic freshet.features.user').with_command(/--config cleanup\.policy=delete/).with_command(/--config retention\.ms=604800000/) }
   end
 
   role('scylla_node', 'scylla-1.example.invalid') do
