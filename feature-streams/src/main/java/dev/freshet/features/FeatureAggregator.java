@@ -1,5 +1,6 @@
 package dev.freshet.features;
 
+import dev.freshet.common.DeadLetter;
 import dev.freshet.common.FeatureVector;
 import dev.freshet.common.definitions.SourceDefinition;
 import dev.freshet.common.freshness.Watermark;
@@ -24,6 +25,8 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Applies entities' row deltas incrementally ({@link EntityAggregates}) and publishes at most one
@@ -53,6 +56,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * the LSNs, below the expiry bumps already stored.
  */
 final class FeatureAggregator implements Processor<String, Routed, String, Published> {
+  private static final Logger LOG = LoggerFactory.getLogger(FeatureAggregator.class);
   static final String WINDOW_ROWS_STORE = "window-rows";
   static final String LIFETIME_ROWS_STORE = "lifetime-rows";
   static final String ENTITY_STATE_STORE = "entity-state";
@@ -65,6 +69,7 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
   private final Counter onChange = FeatureMetrics.vectors("change");
   private final Counter onExpiry = FeatureMetrics.vectors("expiry");
   private final Timer expiryDelay = FeatureMetrics.expiryDelay();
+  private final Counter unpublishable = FeatureMetrics.unpublishable();
   private FeatureMetrics.Due due;
   private ProcessorContext<String, Published> context;
   private KeyValueStore<String, SourceRow> windowRows;
@@ -135,20 +140,34 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
     String entity = delta.entity();
     long nowMs = context.currentSystemTimeMs();
     EntityAggregates aggregates = aggregatesAt(entity, nowMs);
-    if (delta.before() != null) {
-      TypedRow before = plan.typed(delta.before());
-      if (!before.source().oldRowsInEvents || delta.before().equals(kept(entity, delta.before()))) {
-        if (aggregates.retract(before)) {
-          windowRows.delete(rowKey(entity, delta.before()));
-        }
-        if (before.source().keptForLifetime(before)) {
-          lifetimeRows.delete(rowKey(entity, delta.before()));
-        }
+    // Everything that can fail first (typing, filters, the accumulators in memory), the stores
+    // after: a record that fails (dead-lettered by the processing exception handler) changes no
+    // store, and the entity's aggregates, perhaps half updated, are dropped and rebuilt from them.
+    TypedRow before = delta.before() == null ? null : plan.typed(delta.before());
+    boolean retract = before != null && (!before.source().oldRowsInEvents || delta.before().equals(kept(entity, delta.before())));
+    TypedRow after = delta.after() == null ? null : plan.typed(delta.after());
+    // The row kept for the new row's key is none, or the old row that this change retracts.
+    boolean add = after != null && (!after.source().oldRowsInEvents || kept(entity, delta.after()) == null
+        || retract && rowKey(entity, delta.before()).equals(rowKey(entity, delta.after())));
+    boolean retractedFromWindows = false;
+    boolean addedToWindows = false;
+    try {
+      retractedFromWindows = retract && aggregates.retract(before);
+      addedToWindows = add && aggregates.add(after);
+    } catch (RuntimeException e) {
+      cache.remove(entity);
+      throw e;
+    }
+    if (retract) {
+      if (retractedFromWindows) {
+        windowRows.delete(rowKey(entity, delta.before()));
+      }
+      if (before.source().keptForLifetime(before)) {
+        lifetimeRows.delete(rowKey(entity, delta.before()));
       }
     }
-    TypedRow after = delta.after() == null ? null : plan.typed(delta.after());
-    if (after != null && (!after.source().oldRowsInEvents || kept(entity, delta.after()) == null)) {
-      if (aggregates.add(after)) {
+    if (add) {
+      if (addedToWindows) {
         windowRows.put(rowKey(entity, delta.after()), delta.after());
       }
       if (after.source().keptForLifetime(after)) {
@@ -172,17 +191,38 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
   private void publishDue(long nowMs) {
     int changes = changed.size();
     for (String entity : changed) {
-      publish(entity, aggregatesAt(entity, nowMs), nowMs);
+      publishOrDeadLetter(entity, nowMs, null);
     }
     changed.clear();
     List<ExpirySchedule.Entry> expiring = expiries.takeDue(nowMs);
     due.entities().set(changes + expiring.size());
     due.lagMs().set(expiring.isEmpty() ? 0 : Math.max(0, nowMs - expiring.get(0).dueMs()));
     for (ExpirySchedule.Entry entry : expiring) {
-      EntityAggregates aggregates = aggregatesAt(entry.entity(), nowMs);
-      aggregates.state.dueMs = null;
-      expiryDelay.record(Duration.ofMillis(Math.max(0, nowMs - entry.dueMs())));
-      publish(entry.entity(), aggregates, nowMs);
+      publishOrDeadLetter(entry.entity(), nowMs, entry.dueMs());
+    }
+  }
+
+  /**
+   * Publishes one entity (that was due at {@code dueMs}, or changed: null). If its vector cannot
+   * be computed (a value out of its type's range, a bug), that entity alone is dead-lettered with
+   * the reason and left unpublished until its next change; the others go on. A failure that
+   * escaped the tick instead would stop every entity after it, at every tick.
+   */
+  private void publishOrDeadLetter(String entity, long nowMs, Long dueMs) {
+    try {
+      EntityAggregates aggregates = aggregatesAt(entity, nowMs);
+      if (dueMs != null) {
+        aggregates.state.dueMs = null;
+        expiryDelay.record(Duration.ofMillis(Math.max(0, nowMs - dueMs)));
+      }
+      publish(entity, aggregates, nowMs);
+    } catch (RuntimeException e) {
+      cache.remove(entity); // perhaps half refreshed: rebuilt from the stores next time
+      unpublishable.increment();
+      String reason = "cannot compute the features of " + plan.definitions.entity() + " " + entity + ": " + e;
+      LOG.error(reason, e);
+      context.forward(new Record<>(entity, Published.deadLetter(new DeadLetter(RowTracker.STAGE, reason, null, -1, -1, entity,
+          null, Instant.ofEpochMilli(nowMs))), nowMs));
     }
   }
 

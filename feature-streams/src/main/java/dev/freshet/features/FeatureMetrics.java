@@ -21,6 +21,12 @@ final class FeatureMetrics {
         .tag("source", source).tag("reason", reason).register(Metrics.globalRegistry);
   }
 
+  /** Entities whose vector could not be computed (each one dead-lettered with the reason). */
+  static Counter unpublishable() {
+    return Counter.builder("freshet_features_unpublishable_entities")
+        .description("entities whose vector could not be computed, dead-lettered with the reason").register(Metrics.globalRegistry);
+  }
+
   static Counter vectors(String cause) {
     return Counter.builder("freshet_features_vectors_published").description("feature vectors published")
         .tag("cause", cause).register(Metrics.globalRegistry);

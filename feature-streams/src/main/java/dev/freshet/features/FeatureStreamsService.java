@@ -82,6 +82,8 @@ public final class FeatureStreamsService implements AutoCloseable {
     // A record the topology cannot deserialize or process (a poison record on an internal topic, a
     // bug hit by one row) goes to the dead-letter topic with the exception in its headers
     // (__streams.errors.*), and the thread goes on instead of failing and being replaced forever.
+    // The transaction then commits without that record's changes: the processors write their
+    // stores only after everything that can fail (RowTracker, FeatureAggregator).
     p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.deadLetterTopic());
     p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class.getName());
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueProcessingExceptionHandler.class.getName());

@@ -28,6 +28,7 @@ import org.apache.kafka.streams.state.Stores;
  * all sources' deltas -> repartition by entity id (markers: to every partition)
  *   -> FeatureAggregator [window-rows, lifetime-rows, entity-state] -+-> vectors (key: entity id)
  *                                                                    +-> markers (every partition)
+ *                                                                    +-> dead letters (unpublishable entities)
  * </pre>
  *
  * All features of all sources share the aggregator's state: one vector per entity. Vectors and
@@ -70,7 +71,11 @@ public final class FeatureTopology {
             FeatureAggregator.ENTITY_STATE_STORE)
         .split(Named.as("published-"))
         .branch((key, p) -> p.isWatermark(), Branched.as("watermarks"))
+        .branch((key, p) -> p.isDeadLetter(), Branched.as("dead-letters"))
         .defaultBranch(Branched.as("vectors"));
+    published.get("published-dead-letters")
+        .mapValues(Published::deadLetter, Named.as("unwrap-aggregator-dead-letter"))
+        .to(config.deadLetterTopic(), Produced.with(Serdes.String(), DeadLetter.SERDE).withName("aggregator-to-dead-letter-topic"));
     published.get("published-vectors")
         .mapValues(Published::vector, Named.as("unwrap-vector"))
         .to(config.featuresTopic(), Produced.with(Serdes.String(), FeatureVector.SERDE).withName("features"));

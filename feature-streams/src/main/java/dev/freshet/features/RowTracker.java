@@ -104,13 +104,15 @@ final class RowTracker implements Processor<String, String, String, Routed> {
       deadLetter(record, e.getMessage());
       return;
     }
+    // Forward first, then change the stores: a failure while forwarding (the record is then
+    // dead-lettered by the processing exception handler) leaves this processor's state untouched.
     SourceRow previous = keepsRows ? rows.get(change.pk()) : change.before();
     if (change.isDelete()) {
       if (previous != null) {
+        forward(record, previous.entity(), previous, null, change);
         if (keepsRows) {
           rows.delete(change.pk());
         }
-        forward(record, previous.entity(), previous, null, change);
       }
       return;
     }
@@ -125,19 +127,20 @@ final class RowTracker implements Processor<String, String, String, Routed> {
           + "); source '" + source.name() + "' allows " + source.allowedLateness().toSeconds() + " s");
       return;
     }
+    if (previous != null && !previous.entity().equals(after.entity())) {
+      forward(record, previous.entity(), previous, null, change);
+      forward(record, after.entity(), null, after, change);
+    } else {
+      forward(record, after.entity(), previous, after, change);
+    }
+    if (keepsRows) {
+      rows.put(change.pk(), after);
+    }
     // Capped at the wall clock: one row dated in the future must not make every later row late.
     long advanced = Math.min(after.eventTime().toEpochMilli(), context.currentSystemTimeMs());
     if (streamTime == null || advanced > streamTime) {
       streamTimes.put(STREAM_TIME_KEY, advanced);
     }
-    if (keepsRows) {
-      rows.put(change.pk(), after);
-    }
-    if (previous != null && !previous.entity().equals(after.entity())) {
-      forward(record, previous.entity(), previous, null, change);
-      previous = null;
-    }
-    forward(record, after.entity(), previous, after, change);
   }
 
   /** Reads the next slice of the kept rows and removes those no feature needs any more. */

@@ -115,6 +115,56 @@ class FeatureTopologyTest {
     }
   }
 
+  /**
+   * One user's vector cannot be computed (a sum of a long column beyond the range of long): that
+   * user is dead-lettered with the reason, and every other user is still published. When the
+   * failure escaped the tick, the tick stopped at that user, every time: the users after it were
+   * never published, and the half-done tick was committed.
+   */
+  @Test
+  void aUserWhoseVectorCannotBeComputedIsDeadLetteredAndTheOthersArePublished() throws Exception {
+    java.nio.file.Path file = stateDir.resolve("ids.yaml");
+    java.nio.file.Files.writeString(file, String.join("\n",
+        "version: 7",
+        "entity: user",
+        "sources:",
+        "  - name: events",
+        "    table: public.events",
+        "    primary_key: id",
+        "    entity_key: user_id",
+        "    event_time: occurred_at",
+        "    columns: {id: long, user_id: long, occurred_at: timestamp}",
+        "    features:",
+        "      - {name: id_sum, aggregation: sum, column: id, window: lifetime}",
+        ""));
+    FeatureStreamsConfig config = FeatureStreamsConfig.from(Settings.of(Map.of("kafka.bootstrap-servers", "unused:9092",
+        "features.definitions", file.toString())));
+    Properties props = FeatureStreamsService.streamsProperties(config);
+    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("ids").toString());
+    try (TopologyTestDriver ids = new TopologyTestDriver(FeatureTopology.build(config), props, NOW)) {
+      TestInputTopic<String, String> in = ids.createInputTopic("freshet.public.events", Serdes.String().serializer(),
+          Serdes.String().serializer());
+      long big = Long.MAX_VALUE / 2 + 1;
+      long[][] rows = {{big, 1}, {big + 1, 1}, {3, 2}}; // user 1 first: its sum is past Long.MAX_VALUE
+      for (long[] r : rows) {
+        in.pipeInput("{\"id\":" + r[0] + "}", event("c", null, "{\"id\":" + r[0] + ",\"user_id\":" + r[1]
+            + ",\"occurred_at\":\"" + NOW.minusSeconds(5) + "\"}", lsn += 10));
+      }
+      for (int t = 0; t < 3; t++) {
+        ids.advanceWallClockTime(Duration.ofMillis(25));
+      }
+      List<FeatureVector> published = ids.createOutputTopic(config.featuresTopic(), Serdes.String().deserializer(),
+          FeatureVector.SERDE.deserializer()).readValuesToList();
+      assertThat(published).extracting(FeatureVector::userId).as("users published").containsExactly("2");
+      assertThat(published.get(0).features()).containsEntry("id_sum", 3);
+      List<DeadLetter> dead = ids.createOutputTopic(config.deadLetterTopic(), Serdes.String().deserializer(),
+          DeadLetter.SERDE.deserializer()).readValuesToList();
+      assertThat(dead).hasSize(1);
+      assertThat(dead.get(0).key()).isEqualTo("1");
+      assertThat(dead.get(0).reason()).contains("user 1").contains("Overflow");
+    }
+  }
+
   @Test
   void everyAggregationRetractsExactly() {
     send("c", 1, null, row(1, 5, "purchase", "30.00", NOW.minusSeconds(300), "books", "kafka", "novel-1"));
