@@ -5,10 +5,13 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
+import javax.management.JMException;
+import javax.management.ObjectName;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import kafka.tools.StorageTool;
@@ -77,6 +80,20 @@ public final class KafkaBroker implements AutoCloseable {
       return new KafkaBroker(server, port);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Produce requests the broker refused for a partition so far (any error: e.g. the retriable
+   * {@code OutOfOrderSequenceException} a transactions-v2 producer meets when a partition has no
+   * state for it yet, KAFKA-18202), from the broker's own meter; -1 if it is not registered.
+   */
+  public long failedProduceRequests() {
+    try {
+      return (Long) ManagementFactory.getPlatformMBeanServer().getAttribute(
+          new ObjectName("kafka.server:type=BrokerTopicMetrics,name=FailedProduceRequestsPerSec"), "Count");
+    } catch (JMException e) {
+      return -1;
     }
   }
 

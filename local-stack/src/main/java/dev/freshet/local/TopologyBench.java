@@ -22,10 +22,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Queue;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -183,6 +185,8 @@ public final class TopologyBench {
         baseline = new Result(0, 1, Map.of(), 0, new Histogram(3), 0);
       }
       stores = storeSizes(kafka.bootstrapServers(), config.applicationId());
+      long failedProduces = kafka.failedProduceRequests();
+      long[] exactlyOnce = exactDuplicates(kafka.bootstrapServers(), config.applicationId());
       System.out.println();
       System.out.printf("""
           %d users, %d history rows each (snapshot, over the last 29 days), then %d inserts dated within the last minute;
@@ -201,6 +205,9 @@ public final class TopologyBench {
             engine heap (live after a full GC, minus the same before the engine started): %.0f MB
               = %.0f bytes per row kept in memory (every row: all are inside the 30-day window), or %.0f per user
                 (each the whole heap over one count; two runs with other rows per user separate the two parts)
+          exactly-once check: %d records read_committed from the features topic and the row stores' changelogs, %d exact duplicates;
+            the broker refused %d produce requests meanwhile (retried by the producers: at start, the retriable
+            OutOfOrderSequenceException of transactions v2 on partitions with no producer state yet, KAFKA-18202)
           machine: %s
           """,
           users, history, backlog, identity,
@@ -212,10 +219,56 @@ public final class TopologyBench {
           CpuBreakdown.format(engine.cpu), CpuBreakdown.format(baseline.cpu), onChange, onExpiry, engine.changes,
           stores, bytes(stores, false) / (double) users, bytes(stores, true) / (double) engine.changes,
           (heapWith - heapWithout) / 1e6, (heapWith - heapWithout) / (double) engine.changes, (heapWith - heapWithout) / (double) users,
-          MachineLoad.summary());
+          exactlyOnce[0], exactlyOnce[1], failedProduces, MachineLoad.summary());
     } finally {
       FreshetLocal.deleteRecursively(dir);
     }
+  }
+
+  /**
+   * Records in the features topic and the row stores' changelogs (read_committed), and how many of
+   * them repeat an earlier one byte for byte (same key, same value): a transaction applied twice
+   * would. Every vector carries a new version, and in this insert-only workload every row is
+   * written once per row store. (entity-state is left out: an entity's unchanged state may be
+   * written again, e.g. at an expiry that moved nothing.)
+   */
+  private static long[] exactDuplicates(String bootstrap, String applicationId) {
+    Properties c = new Properties();
+    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    long records = 0;
+    long duplicates = 0;
+    try (var admin = Admin.create(c);
+        var consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      for (String topic : admin.listTopics().names().get()) {
+        boolean rowStore = topic.startsWith(applicationId + "-") && topic.endsWith("-changelog")
+            && topic.contains("-rows-");
+        if (!topic.equals(Topics.USER_FEATURES) && !rowStore) {
+          continue;
+        }
+        var partitions = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+        Set<ByteBuffer> seen = new HashSet<>();
+        while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+            if (r.value() == null || Watermark.isMarker(r.headers())) {
+              continue; // deletes and markers repeat by design
+            }
+            records++;
+            ByteBuffer both = ByteBuffer.allocate(r.key().length + r.value().length + 4).putInt(r.key().length).put(r.key()).put(r.value());
+            if (!seen.add(both.flip())) {
+              duplicates++;
+              System.out.printf("exact duplicate in %s-%d at offset %d%n", topic, r.partition(), r.offset());
+            }
+          }
+        }
+      }
+    } catch (InterruptedException | ExecutionException e) {
+      throw new IllegalStateException("cannot read the engine's topics", e);
+    }
+    return new long[] {records, duplicates};
   }
 
   /**
