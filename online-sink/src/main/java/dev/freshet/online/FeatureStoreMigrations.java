@@ -4,6 +4,7 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import dev.freshet.common.FeatureStoreSchema;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -36,6 +37,8 @@ public final class FeatureStoreMigrations {
   private static final Pattern ADD_COLUMN = Pattern.compile("ALTER TABLE \\S+\\.(\\S+) ADD (\\S+) ");
 
   /** One numbered step; {@code statements} run in order. */
+  static final Duration DDL_TIMEOUT = Duration.ofSeconds(30);
+
   record Migration(int version, String description, List<String> statements) {}
 
   private FeatureStoreMigrations() {}
@@ -80,9 +83,9 @@ public final class FeatureStoreMigrations {
 
   /** Creates the keyspace if missing and applies the steps not yet recorded; returns their versions. */
   public static List<Integer> apply(CqlSession session, String keyspace, String replication) {
-    session.execute("CREATE KEYSPACE IF NOT EXISTS " + keyspace + " WITH replication = " + replication);
-    session.execute("CREATE TABLE IF NOT EXISTS " + keyspace + "." + MIGRATIONS_TABLE
-        + " (version int PRIMARY KEY, description text, applied_at timestamp)");
+    session.execute(ddl("CREATE KEYSPACE IF NOT EXISTS " + keyspace + " WITH replication = " + replication));
+    session.execute(ddl("CREATE TABLE IF NOT EXISTS " + keyspace + "." + MIGRATIONS_TABLE
+        + " (version int PRIMARY KEY, description text, applied_at timestamp)"));
     Set<Integer> applied = new HashSet<>();
     for (Row row : session.execute("SELECT version FROM " + keyspace + "." + MIGRATIONS_TABLE)) {
       applied.add(row.getInt("version"));
@@ -94,7 +97,7 @@ public final class FeatureStoreMigrations {
       }
       for (String statement : m.statements()) {
         if (!alreadyDone(session, keyspace, statement)) {
-          session.execute(SimpleStatement.newInstance(statement));
+          session.execute(ddl(statement));
         }
       }
       session.execute(SimpleStatement.newInstance("INSERT INTO " + keyspace + "." + MIGRATIONS_TABLE
@@ -103,6 +106,15 @@ public final class FeatureStoreMigrations {
       now.add(m.version());
     }
     return now;
+  }
+
+  /**
+   * A schema change waits for every node to agree, far longer than a write on a busy cluster (2 s
+   * timed out on a loaded test box and the sink failed to start): its own timeout, not the
+   * session's request timeout.
+   */
+  private static SimpleStatement ddl(String statement) {
+    return SimpleStatement.newInstance(statement).setTimeout(DDL_TIMEOUT);
   }
 
   /** CQL has no ADD COLUMN IF NOT EXISTS: look the column up first. */
