@@ -146,9 +146,11 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
     TypedRow before = delta.before() == null ? null : plan.typed(delta.before());
     boolean retract = before != null && (!before.source().oldRowsInEvents || delta.before().equals(kept(entity, delta.before())));
     TypedRow after = delta.after() == null ? null : plan.typed(delta.after());
-    // The row kept for the new row's key is none, or the old row that this change retracts.
-    boolean add = after != null && (!after.source().oldRowsInEvents || kept(entity, delta.after()) == null
-        || retract && rowKey(entity, delta.before()).equals(rowKey(entity, delta.after())));
+    // The row kept for the new row's key is the old row this change retracts (no store read then:
+    // an update keeps its key), or none.
+    boolean add = after != null && (!after.source().oldRowsInEvents
+        || retract && rowKey(entity, delta.before()).equals(rowKey(entity, delta.after()))
+        || kept(entity, delta.after()) == null);
     boolean retractedFromWindows = false;
     boolean addedToWindows = false;
     try {

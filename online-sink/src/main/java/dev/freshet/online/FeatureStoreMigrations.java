@@ -36,9 +36,10 @@ public final class FeatureStoreMigrations {
   static final String MIGRATIONS_TABLE = "schema_migrations";
   private static final Pattern ADD_COLUMN = Pattern.compile("ALTER TABLE \\S+\\.(\\S+) ADD (\\S+) ");
 
-  /** One numbered step; {@code statements} run in order. */
+  /** Schema statements' own timeout (see {@link #ddl}). */
   static final Duration DDL_TIMEOUT = Duration.ofSeconds(30);
 
+  /** One numbered step; {@code statements} run in order. */
   record Migration(int version, String description, List<String> statements) {}
 
   private FeatureStoreMigrations() {}
