@@ -39,11 +39,8 @@ import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.jdbc.JdbcCatalog;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -229,7 +226,7 @@ class FaultSuiteIT {
           }
         });
       }
-      Map<Integer, List<Long>> published = vectorOffsets(NAME + ".features.user", end);
+      Map<Integer, List<Long>> published = vectorOffsets(end);
       List<String> wrong = new ArrayList<>();
       published.forEach((partition, offsets) -> {
         List<Long> rows = logged.getOrDefault(partition, List.of());
@@ -267,11 +264,11 @@ class FaultSuiteIT {
       Map<String, String> missing = new LinkedHashMap<>(requestIds);
       logged.forEach(missing::remove);
       Map<String, String> onTheTopic = new TreeMap<>();
-      forEachRecord(NAME + ".generations", end, r -> {
+      for (ConsumerRecord<String, String> r : TopicRecords.read(bootstrap, Map.of(), end)) {
         if (missing.containsKey(r.key())) {
           onTheTopic.put(r.key(), r.partition() + "@" + r.offset());
         }
-      });
+      }
       assertThat(onTheTopic).as("generations on the topic but not in the generation log (committed "
           + KafkaFedTable.offsets(table) + ", topic end " + end + ")").isEmpty();
       missing.keySet().removeAll(beforeServingCrashed);
@@ -290,49 +287,23 @@ class FaultSuiteIT {
     return end;
   }
 
-  private KafkaConsumer<String, String> consumer() {
-    Properties c = new Properties();
-    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    return new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer());
-  }
-
   private Map<TopicPartition, Long> endOffsets(String topic) {
-    try (KafkaConsumer<String, String> consumer = consumer()) {
-      return consumer.endOffsets(consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList());
-    }
+    return TopicRecords.endOffsets(bootstrap, topic);
   }
 
-  /** Offsets of the vectors (not markers) of each partition of {@code topic} below {@code end}. */
-  private Map<Integer, List<Long>> vectorOffsets(String topic, Map<TopicPartition, Long> end) {
+  /** Offsets of the vectors (not markers) of each partition of {@code end} below its end. */
+  private Map<Integer, List<Long>> vectorOffsets(Map<TopicPartition, Long> end) {
     Map<Integer, List<Long>> offsets = new TreeMap<>();
-    forEachRecord(topic, end, r -> {
+    for (ConsumerRecord<String, String> r : TopicRecords.read(bootstrap, Map.of(), end)) {
       if (r.value() != null && !Watermark.isMarker(r.headers())) {
         offsets.computeIfAbsent(r.partition(), p -> new ArrayList<>()).add(r.offset());
       }
-    });
+    }
     return offsets;
   }
 
   private List<DeadLetter> deadLetters() {
     String topic = NAME + ".dead-letters";
-    List<DeadLetter> dead = new ArrayList<>();
-    forEachRecord(topic, endOffsets(topic), r -> dead.add(Json.read(r.value(), DeadLetter.class)));
-    return dead;
-  }
-
-  private void forEachRecord(String topic, Map<TopicPartition, Long> end, java.util.function.Consumer<ConsumerRecord<String, String>> each) {
-    try (KafkaConsumer<String, String> consumer = consumer()) {
-      List<TopicPartition> partitions = new ArrayList<>(end.keySet());
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-          if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
-            each.accept(r);
-          }
-        }
-      }
-    }
+    return TopicRecords.read(bootstrap, Map.of(), endOffsets(topic)).stream().map(r -> Json.read(r.value(), DeadLetter.class)).toList();
   }
 }
