@@ -51,11 +51,14 @@ public final class CassandraServer implements AutoCloseable {
       "--add-opens", "java.base/java.util=ALL-UNNAMED",
       "-Dio.netty.tryReflectionSetAccessible=true");
 
-  private final ChildProcess process;
+  private final Path dir;
+  private final List<String> command;
   private final int nativePort;
+  private volatile ChildProcess process;
 
-  private CassandraServer(ChildProcess process, int nativePort) {
-    this.process = process;
+  private CassandraServer(Path dir, List<String> command, int nativePort) {
+    this.dir = dir;
+    this.command = command;
     this.nativePort = nativePort;
   }
 
@@ -100,18 +103,38 @@ public final class CassandraServer implements AutoCloseable {
           "-Dlogback.configurationFile=" + logback,
           "-cp", classpath(),
           "org.apache.cassandra.service.CassandraDaemon"));
-      long started = System.nanoTime();
-      ChildProcess child = ChildProcess.start("cassandra", cmd, dir.resolve("cassandra-console.log"));
-      CassandraServer server = new CassandraServer(child, nativePort);
-      server.awaitReady(timeout, dir);
-      LOG.info("CQL server ready on 127.0.0.1:{} in {} ms", nativePort, (System.nanoTime() - started) / 1_000_000);
+      CassandraServer server = new CassandraServer(dir, List.copyOf(cmd), nativePort);
+      server.launch(timeout);
       return server;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  private void awaitReady(Duration timeout, Path dir) {
+  private void launch(Duration timeout) {
+    long started = System.nanoTime();
+    process = ChildProcess.start("cassandra", command, dir.resolve("cassandra-console.log"));
+    awaitReady(timeout);
+    LOG.info("CQL server ready on 127.0.0.1:{} in {} ms", nativePort, (System.nanoTime() - started) / 1_000_000);
+  }
+
+  /** Stops the node (SIGTERM: it drains), leaves it down for {@code down}, and starts it again on its data and ports. */
+  public void restart(Duration down, Duration timeout) {
+    process.close();
+    sleep(down.toMillis());
+    launch(timeout);
+  }
+
+  /** Freezes the node (SIGSTOP): its sockets stay open and nothing answers, as in a network stall. */
+  public void pause() {
+    process.signal("STOP");
+  }
+
+  public void resume() {
+    process.signal("CONT");
+  }
+
+  private void awaitReady(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
@@ -143,6 +166,7 @@ public final class CassandraServer implements AutoCloseable {
 
   @Override
   public void close() {
+    process.signal("CONT"); // a paused node would not hear the SIGTERM
     process.close();
   }
 

@@ -2,6 +2,7 @@ package dev.freshet.embedded;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +16,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The command runs under a small bash watchdog that holds a pipe from us on its stdin: when we
  * close the pipe ({@link #close()}) or this JVM dies for any reason, including SIGKILL, the read
- * ends and the watchdog sends SIGTERM to the server and waits for it.
+ * ends and the watchdog sends SIGTERM to the server and waits for it, and sends SIGKILL if it has
+ * not stopped {@link #STOP_GRACE_SECONDS} later.
  */
 public final class ChildProcess implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ChildProcess.class);
@@ -24,8 +26,17 @@ public final class ChildProcess implements AutoCloseable {
    * parent JVM stops its children in order itself; a watchdog killed by it would orphan its child.
    */
   private static final String IGNORE_CTRL_C = "trap '' INT; ";
+  /**
+   * After SIGTERM the command gets this long to stop, then SIGKILL (as systemd's TimeoutStopSec):
+   * a service whose broker is gone can wait forever in its orderly shutdown.
+   */
+  static final int STOP_GRACE_SECONDS = 30;
   private static final String WATCHDOG = IGNORE_CTRL_C
-      + "\"$@\" </dev/null & child=$!; while read -r _; do :; done; kill -TERM $child 2>/dev/null; wait $child";
+      // A zombie still answers kill -0: "alive" means a state other than Z.
+      + "alive() { local s; s=$(ps -o stat= -p \"$1\" 2>/dev/null) && [ \"${s#Z}\" = \"$s\" ]; }; "
+      + "\"$@\" </dev/null & child=$!; while read -r _; do :; done; kill -TERM $child 2>/dev/null; "
+      + "n=0; while alive $child && [ $n -lt " + STOP_GRACE_SECONDS * 10 + " ]; do sleep 0.1; n=$((n+1)); done; "
+      + "kill -KILL $child 2>/dev/null; wait $child";
 
   private final String name;
   private final Process process;
@@ -77,6 +88,31 @@ public final class ChildProcess implements AutoCloseable {
     close();
   }
 
+  /**
+   * Sends {@code signal} (a name such as {@code STOP} or {@code CONT}) to the command, not the
+   * watchdog: SIGSTOP freezes a server as a network stall would, without closing its sockets.
+   */
+  public void signal(String signal) {
+    process.descendants().forEach(p -> {
+      try {
+        int rc = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).inheritIO().start().waitFor();
+        if (rc != 0) {
+          throw new IllegalStateException("kill -" + signal + " " + p.pid() + " (" + name + ") exited with " + rc);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot signal " + name, e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while signalling " + name, e);
+      }
+    });
+  }
+
+  /** Whether the command still runs (the watchdog outlives it until {@link #close()}). */
+  public boolean commandAlive() {
+    return process.descendants().anyMatch(ProcessHandle::isAlive);
+  }
+
   public boolean isAlive() {
     return process.isAlive();
   }
@@ -90,8 +126,8 @@ public final class ChildProcess implements AutoCloseable {
   public void close() {
     try {
       lifeline.close();
-      if (!process.waitFor(30, TimeUnit.SECONDS)) {
-        LOG.warn("{} did not stop within 30 s: killing it", name);
+      if (!process.waitFor(STOP_GRACE_SECONDS + 5, TimeUnit.SECONDS)) {
+        LOG.warn("{} did not stop within {} s: killing it", name, STOP_GRACE_SECONDS + 5);
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       }

@@ -9,6 +9,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Properties;
 import javax.management.JMException;
 import javax.management.ObjectName;
@@ -27,11 +28,12 @@ import org.slf4j.LoggerFactory;
 public final class KafkaBroker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaBroker.class);
 
-  private final KafkaRaftServer server;
+  private final Properties config;
   private final int port;
+  private volatile KafkaRaftServer server;
 
-  private KafkaBroker(KafkaRaftServer server, int port) {
-    this.server = server;
+  private KafkaBroker(Properties config, int port) {
+    this.config = config;
     this.port = port;
   }
 
@@ -74,13 +76,32 @@ public final class KafkaBroker implements AutoCloseable {
       if (rc != 0) {
         throw new IllegalStateException("kafka storage format failed: " + out.toString(StandardCharsets.UTF_8));
       }
-      KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(p, false), Time.SYSTEM);
-      server.startup();
+      KafkaBroker broker = new KafkaBroker(p, port);
+      broker.launch();
       LOG.info("Kafka broker ready on 127.0.0.1:{} in {} ms", port, (System.nanoTime() - started) / 1_000_000);
-      return new KafkaBroker(server, port);
+      return broker;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  private void launch() {
+    server = new KafkaRaftServer(KafkaConfig.fromProps(config, false), Time.SYSTEM);
+    server.startup();
+  }
+
+  /** Shuts the broker down (controlled), leaves it down for {@code down}, and starts it again on its logs and ports. */
+  public void restart(Duration down) throws InterruptedException {
+    stop();
+    Thread.sleep(down.toMillis());
+    long started = System.nanoTime();
+    launch();
+    LOG.info("Kafka broker restarted on 127.0.0.1:{} in {} ms", port, (System.nanoTime() - started) / 1_000_000);
+  }
+
+  private void stop() {
+    server.shutdown();
+    server.awaitShutdown();
   }
 
   /**
@@ -103,8 +124,7 @@ public final class KafkaBroker implements AutoCloseable {
 
   @Override
   public void close() {
-    server.shutdown();
-    server.awaitShutdown();
+    stop();
     LOG.info("Kafka broker stopped");
   }
 }

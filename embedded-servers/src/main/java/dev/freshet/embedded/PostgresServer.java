@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,46 +21,78 @@ public final class PostgresServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresServer.class);
   public static final String USER = "postgres";
 
-  private final EmbeddedPostgres pg;
+  private final Path dir;
   private final String database;
-  private final ChildProcess guard;
+  private volatile EmbeddedPostgres pg;
+  private volatile ChildProcess guard;
 
-  private PostgresServer(EmbeddedPostgres pg, String database, ChildProcess guard) {
-    this.pg = pg;
+  private PostgresServer(Path dir, String database) {
+    this.dir = dir;
     this.database = database;
-    this.guard = guard;
   }
 
-  /** Starts a server with its data under {@code dir} and creates {@code database} in it. */
+  /** Starts a server with its data under {@code dir} (callers give an empty one) and creates {@code database} in it. */
   public static PostgresServer start(Path dir, String database) {
     long started = System.nanoTime();
+    PostgresServer server = new PostgresServer(dir, database);
+    server.launch(0);
+    try (Connection c = server.pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+      s.execute("CREATE DATABASE " + database);
+    } catch (SQLException e) {
+      server.close();
+      throw new IllegalStateException("cannot create database " + database, e);
+    }
+    LOG.info("PostgreSQL ready on 127.0.0.1:{} in {} ms", server.port(), (System.nanoTime() - started) / 1_000_000);
+    return server;
+  }
+
+  /** Starts the postmaster on {@code port} (0: a free one); an existing data directory is kept, so a restart keeps its data. */
+  private void launch(int port) {
     try {
       Files.createDirectories(dir);
-      EmbeddedPostgres pg = EmbeddedPostgres.builder()
+      EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
           .setDataDirectory(dir.resolve("data"))
           .setOverrideWorkingDirectory(Files.createDirectories(dir.resolve("work")).toFile())
-          .setCleanDataDirectory(true)
+          .setCleanDataDirectory(false)
           .setServerConfig("listen_addresses", "127.0.0.1")
           .setServerConfig("wal_level", "logical")
           .setServerConfig("max_replication_slots", "8")
           .setServerConfig("max_wal_senders", "8")
           // zonky defaults to off, which delays what logical replication sees.
           .setServerConfig("synchronous_commit", "on")
-          .setServerConfig("max_connections", "100")
-          .start();
-      try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
-        s.execute("CREATE DATABASE " + database);
+          .setServerConfig("max_connections", "100");
+      if (port != 0) {
+        builder.setPort(port);
       }
+      pg = builder.start();
       // pg_ctl daemonises the postmaster: without a guard it would outlive a killed JVM.
       long postmaster = Long.parseLong(Files.readAllLines(dir.resolve("data").resolve("postmaster.pid")).get(0).trim());
-      ChildProcess guard = ChildProcess.guard("postgres", postmaster, "INT", dir.resolve("guard.log"));
-      LOG.info("PostgreSQL ready on 127.0.0.1:{} in {} ms", pg.getPort(), (System.nanoTime() - started) / 1_000_000);
-      return new PostgresServer(pg, database, guard);
+      guard = ChildProcess.guard("postgres", postmaster, "INT", dir.resolve("guard.log"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot create database " + database, e);
     }
+  }
+
+  /**
+   * Stops the server (fast shutdown: sessions and replication connections are cut), leaves it down
+   * for {@code down}, and starts it again on the same data and port.
+   */
+  public void restart(Duration down) throws InterruptedException {
+    int port = port();
+    stop();
+    Thread.sleep(down.toMillis());
+    long started = System.nanoTime();
+    launch(port);
+    LOG.info("PostgreSQL restarted on 127.0.0.1:{} in {} ms", port, (System.nanoTime() - started) / 1_000_000);
+  }
+
+  private void stop() {
+    try {
+      pg.close();
+    } catch (IOException e) {
+      LOG.warn("error stopping PostgreSQL", e);
+    }
+    guard.close();
   }
 
   public String host() {
@@ -84,12 +117,7 @@ public final class PostgresServer implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      pg.close();
-      guard.close();
-      LOG.info("PostgreSQL stopped");
-    } catch (IOException e) {
-      LOG.warn("error stopping PostgreSQL", e);
-    }
+    stop();
+    LOG.info("PostgreSQL stopped");
   }
 }
