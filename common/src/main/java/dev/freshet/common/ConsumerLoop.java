@@ -57,6 +57,9 @@ public final class ConsumerLoop implements AutoCloseable {
     thread.start();
   }
 
+  /** Kafka's own default: how long a crashed sink's partitions wait for it unless configured. */
+  public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(45);
+
   public static ConsumerLoop start(String name, Properties props, String topic, Handler handler) {
     return new ConsumerLoop(name, props, topic, handler);
   }
@@ -64,9 +67,12 @@ public final class ConsumerLoop implements AutoCloseable {
   /**
    * A consumer group member that commits only what its sink has made durable, and sees only
    * records of committed transactions (the features topic is written transactionally by Streams).
+   * A member that crashed keeps its partitions for {@code sessionTimeout} before the group moves
+   * them to a live one (the broker allows 6 s to 5 min).
    */
-  public static Properties sinkConsumerProperties(String bootstrapServers, String groupId) {
+  public static Properties sinkConsumerProperties(String bootstrapServers, String groupId, Duration sessionTimeout) {
     Properties c = new Properties();
+    c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, Long.toString(sessionTimeout.toMillis()));
     c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");

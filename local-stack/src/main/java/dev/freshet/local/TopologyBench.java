@@ -340,7 +340,8 @@ public final class TopologyBench {
   }
 
   private static ConsumerLoop consume(KafkaBroker kafka, String topic, BiConsumer<ConsumerRecord<String, String>, Long> onRecord, Pending pending) {
-    return ConsumerLoop.start("bench-" + topic, ConsumerLoop.sinkConsumerProperties(kafka.bootstrapServers(), "bench-" + topic), topic,
+    return ConsumerLoop.start("bench-" + topic, ConsumerLoop.sinkConsumerProperties(kafka.bootstrapServers(), "bench-" + topic,
+        ConsumerLoop.DEFAULT_SESSION_TIMEOUT), topic,
         (consumer, records) -> {
           long now = System.nanoTime();
           for (ConsumerRecord<String, String> r : records) {

@@ -1,5 +1,6 @@
 package dev.freshet.offline;
 
+import dev.freshet.common.ConsumerLoop;
 import dev.freshet.common.Settings;
 import dev.freshet.common.Topics;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ public record OfflineSinkConfig(
     String table,
     String generationTable,
     Duration commitInterval,
+    Duration sessionTimeout,
     String opsHost,
     int opsPort) {
 
@@ -33,6 +35,7 @@ public record OfflineSinkConfig(
         s.string("iceberg.table", "user_features_log"),
         s.string("iceberg.generation-table", "generation_log"),
         s.duration("offline-sink.commit-interval", Duration.ofSeconds(5)),
+        s.duration("offline-sink.session-timeout", ConsumerLoop.DEFAULT_SESSION_TIMEOUT),
         s.string("ops.host", "127.0.0.1"),
         s.integer("ops.port", 0));
   }

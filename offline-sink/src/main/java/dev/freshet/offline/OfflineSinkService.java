@@ -48,10 +48,10 @@ public final class OfflineSinkService implements AutoCloseable {
     generationLog = new KafkaFedTable(catalog, TableIdentifier.of(ns, config.generationTable()), GenerationLog.SCHEMA, t -> t,
         commitPool);
     features = ConsumerLoop.start("freshet-offline-sink",
-        ConsumerLoop.sinkConsumerProperties(config.kafkaBootstrapServers(), config.groupId()), config.featuresTopic(),
+        ConsumerLoop.sinkConsumerProperties(config.kafkaBootstrapServers(), config.groupId(), config.sessionTimeout()), config.featuresTopic(),
         new TopicAppender(config.featuresTopic(), featureLog, FeatureLog::row, config.commitInterval(), registry));
     generations = ConsumerLoop.start("freshet-offline-sink-generations",
-        ConsumerLoop.sinkConsumerProperties(config.kafkaBootstrapServers(), config.groupId() + "-generations"),
+        ConsumerLoop.sinkConsumerProperties(config.kafkaBootstrapServers(), config.groupId() + "-generations", config.sessionTimeout()),
         config.generationsTopic(),
         new TopicAppender(config.generationsTopic(), generationLog, GenerationLog::row, config.commitInterval(), registry));
     ops = OpsServer.start(config.opsHost(), config.opsPort(), registry, () -> {

@@ -1,5 +1,6 @@
 package dev.freshet.online;
 
+import dev.freshet.common.ConsumerLoop;
 import dev.freshet.common.FeatureStoreSchema;
 import dev.freshet.common.Settings;
 import dev.freshet.common.Topics;
@@ -10,6 +11,7 @@ import java.time.Duration;
  *
  * @param ttl how long a user's row lives after its last write (zero: forever)
  * @param maxInFlight writes pending at once before consumption waits
+ * @param sessionTimeout how long a crashed instance's partitions wait before the group moves them
  */
 public record OnlineSinkConfig(
     String kafkaBootstrapServers,
@@ -24,6 +26,7 @@ public record OnlineSinkConfig(
     Duration requestTimeout,
     Duration ttl,
     int maxInFlight,
+    Duration sessionTimeout,
     String opsHost,
     int opsPort) {
 
@@ -41,6 +44,7 @@ public record OnlineSinkConfig(
         s.duration("cql.request-timeout", Duration.ofSeconds(2)),
         s.duration("online-sink.ttl", Duration.ZERO),
         s.integer("online-sink.max-in-flight", 256),
+        s.duration("online-sink.session-timeout", ConsumerLoop.DEFAULT_SESSION_TIMEOUT),
         s.string("ops.host", "127.0.0.1"),
         s.integer("ops.port", 0));
   }

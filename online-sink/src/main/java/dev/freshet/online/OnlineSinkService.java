@@ -89,7 +89,7 @@ public final class OnlineSinkService implements ConsumerLoop.Handler, AutoClosea
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     deadLetters = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
 
-    Properties c = ConsumerLoop.sinkConsumerProperties(config.kafkaBootstrapServers(), config.groupId());
+    Properties c = ConsumerLoop.sinkConsumerProperties(config.kafkaBootstrapServers(), config.groupId(), config.sessionTimeout());
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
     loop = ConsumerLoop.start("freshet-online-sink", c, config.featuresTopic(), this);
     ops = OpsServer.start(config.opsHost(), config.opsPort(), registry, () -> loop.health("writing to " + config.keyspace()));
