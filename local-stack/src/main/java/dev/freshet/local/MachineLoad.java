@@ -5,11 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** What the benchmarks say about the machine they ran on: cores, load average, busy cores (Linux /proc). */
-final class MachineLoad {
+public final class MachineLoad {
   private MachineLoad() {}
 
   /** {@code "2 cores, load average 1.2 0.9 0.7 ..."}, for a report's last line. */
-  static String summary() throws IOException {
+  public static String summary() throws IOException {
     return Runtime.getRuntime().availableProcessors() + " cores, load average " + Files.readString(Path.of("/proc/loadavg")).trim();
   }
 

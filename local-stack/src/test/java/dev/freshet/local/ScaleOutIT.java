@@ -3,6 +3,7 @@ package dev.freshet.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.freshet.embedded.ChildProcess;
+import dev.freshet.local.chaos.ServiceFleet;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,9 +28,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(SharedStack.class)
 class ScaleOutIT {
   static final String APPLICATION_ID = "freshet-features";
-  /** Both instances' setting (the group's leader assigns): see SharedStack. */
-  static final String RECOVERY_LAG_KEY = "streams.kafka.acceptable.recovery.lag";
-  static final String RECOVERY_LAG = "1000000000";
 
   @Test
   void killingOneOfTwoInstancesMidWorkloadStillEndsEqualToTheReference() throws Exception {
@@ -41,7 +39,7 @@ class ScaleOutIT {
     p.setProperty("streams.state-dir", stack.dataDir().resolve("streams-2").toString());
     // The broker notices the killed member after this long (its minimum) instead of 45 s.
     p.setProperty("streams.kafka.session.timeout.ms", "6000");
-    p.setProperty(RECOVERY_LAG_KEY, RECOVERY_LAG);
+    p.setProperty(ServiceFleet.RECOVERY_LAG_KEY, ServiceFleet.RECOVERY_LAG); // both instances: the group's leader assigns
     try (var out = Files.newBufferedWriter(config)) {
       p.store(out, "second feature-streams instance");
     }

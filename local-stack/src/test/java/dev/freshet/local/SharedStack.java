@@ -2,6 +2,7 @@ package dev.freshet.local;
 
 import dev.freshet.embedded.FreePorts;
 import dev.freshet.embedded.LocalServers;
+import dev.freshet.local.chaos.ServiceFleet;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -44,12 +45,10 @@ public final class SharedStack implements BeforeAllCallback {
     Pipeline pipeline;
     try {
       // A loaded 2-core CI box can take more than the default 1 s to make a write visible. A
-      // feature-streams instance that rejoins (ScaleOutIT) gets its tasks back at once rather than
-      // as warm-up replicas first, which Kafka Streams does when a task's changelogs lag by more
-      // than acceptable.recovery.lag (10,000 records) and only undoes at a probing rebalance, 10
-      // minutes later: the earlier tests leave more changelog records than that.
+      // feature-streams instance that rejoins (ScaleOutIT) gets its tasks back at once: the
+      // earlier tests leave more changelog records than the default recovery lag.
       pipeline = Pipeline.start(Pipeline.settingsFor(servers, dir, FreePorts.pick())
-          .with(Map.of("features-api.freshness-wait", "5s", ScaleOutIT.RECOVERY_LAG_KEY, ScaleOutIT.RECOVERY_LAG)));
+          .with(Map.of("features-api.freshness-wait", "5s", ServiceFleet.RECOVERY_LAG_KEY, ServiceFleet.RECOVERY_LAG)));
     } catch (RuntimeException e) {
       servers.close();
       throw e;

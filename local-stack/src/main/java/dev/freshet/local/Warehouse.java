@@ -7,10 +7,10 @@ import org.apache.iceberg.CatalogProperties;
 import org.apache.iceberg.jdbc.JdbcCatalog;
 
 /** Opens the catalog an offline-sink wrote into a warehouse directory (its defaults), to read what it committed. */
-final class Warehouse {
+public final class Warehouse {
   private Warehouse() {}
 
-  static JdbcCatalog catalog(Path warehouse) {
+  public static JdbcCatalog catalog(Path warehouse) {
     JdbcCatalog catalog = new JdbcCatalog();
     catalog.setConf(new Configuration());
     catalog.initialize("freshet", Map.of(CatalogProperties.URI, "jdbc:sqlite:" + warehouse.resolve("catalog.db"),

@@ -16,26 +16,31 @@ import java.util.Set;
 import java.util.Random;
 
 /**
- * A seeded random workload on the demo {@code events} table for reference tests: inserts whose
+ * A seeded random workload on the demo {@code events} table for reference checks (tests and {@code bin/chaos}): inserts whose
  * event times are spread over the last {@code spread} (so they arrive out of order, within the
  * allowed lateness), and updates and deletes of random existing rows: new amounts, categories,
  * kinds, event times, even a move to another user; now and then an insert dated beyond the
  * allowed lateness, which the engine must refuse ({@link #lateIds}). Single-threaded; not the
  * demo's workload, which is shaped to look like a shop rather than to hit corner cases.
  */
-final class RandomChanges {
+public final class RandomChanges {
   private final DemoDatabase db;
   private final List<Long> users;
   private final Duration spread;
   private final Random random;
   private static final List<String> COUNTRIES = List.of("FR", "DE", "PL", "PT", "SE");
+  /**
+   * Inserts before the first late one: lateness is judged against the newest event time a
+   * partition has seen, and a partition that has seen none takes any insert.
+   */
+  private static final int SEEN_BEFORE_LATE = 50;
   private final List<Long> live = new ArrayList<>();
   private final Set<Long> late = new LinkedHashSet<>();
   private int inserts;
   private int updates;
   private int deletes;
 
-  RandomChanges(DemoDatabase db, List<Long> users, Duration spread, long seed) {
+  public RandomChanges(DemoDatabase db, List<Long> users, Duration spread, long seed) {
     this.db = db;
     this.users = users;
     this.spread = spread;
@@ -43,15 +48,15 @@ final class RandomChanges {
     users.forEach(u -> db.upsertUser(u, "ref-" + u, "FR"));
   }
 
-  void run(int changes) {
+  public void run(int changes) {
     for (int i = 0; i < changes; i++) {
       step();
     }
   }
 
-  void step() {
+  public void step() {
     int dice = random.nextInt(100);
-    if (dice < 2) {
+    if (dice < 2 && inserts >= SEEN_BEFORE_LATE) {
       lateInsert();
     } else if (dice < 4) {
       // The other source: a user's own row changes (last country, lifetime, must retract).
@@ -76,17 +81,18 @@ final class RandomChanges {
   }
 
   /**
-   * An insert 15 to 25 minutes behind the newest event time, beyond the allowed 10 minutes: it must
-   * go to the dead-letter topic and count nowhere. Never updated later (an update is a correction
-   * and would be applied).
+   * An insert 20 to 30 minutes before now: at least 12 minutes behind the newest event time the
+   * engine has seen (event times are at most {@code spread}, 8 minutes, old), beyond the allowed 10
+   * minutes, so it must go to the dead-letter topic and count nowhere. Never updated later (an
+   * update is a correction and would be applied).
    */
   private void lateInsert() {
     late.add(db.insertEvent(user(), kind(), "item-" + random.nextInt(25), category(), author(), amount(),
-        Instant.now().minus(Duration.ofMinutes(15 + random.nextInt(10))).truncatedTo(ChronoUnit.MICROS)));
+        Instant.now().minus(Duration.ofMinutes(20 + random.nextInt(10))).truncatedTo(ChronoUnit.MICROS)));
   }
 
   /** Ids of the late inserts so far (a live view). */
-  Set<Long> lateIds() {
+  public Set<Long> lateIds() {
     return Collections.unmodifiableSet(late);
   }
 

@@ -29,7 +29,7 @@ import javax.sql.DataSource;
  * plain query per feature, no state, and each feature's filter written here in SQL by hand (not
  * the engine's parse of the definition's text, so a parser bug cannot pass on both sides).
  */
-final class ReferenceFeatures {
+public final class ReferenceFeatures {
   /** The bundled features' filters, as PostgreSQL WHERE conditions. */
   static final Map<String, String> FILTERS = Map.ofEntries(
       Map.entry("events_1h", "true"),
@@ -63,7 +63,7 @@ final class ReferenceFeatures {
   private final Set<Long> deadLettered;
 
   /** @param deadLettered ids of {@code events} rows the engine must have refused (late inserts): not counted */
-  ReferenceFeatures(DataSource dataSource, Set<Long> deadLettered) {
+  public ReferenceFeatures(DataSource dataSource, Set<Long> deadLettered) {
     this.dataSource = dataSource;
     this.deadLettered = deadLettered;
     definitions.features().forEach(f -> {
@@ -194,7 +194,7 @@ final class ReferenceFeatures {
    * reference at the time it was computed (exactness), and at {@code staleness} before the read
    * (decay: a contribution that left a window earlier than that must no longer be served).
    */
-  List<String> mismatches(HttpJson http, Iterable<Long> users, Duration staleness) {
+  public List<String> mismatches(HttpJson http, Iterable<Long> users, Duration staleness) {
     List<String> out = new ArrayList<>();
     for (long u : users) {
       Instant readAt = Instant.now();

@@ -12,16 +12,16 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
- * Reads topics in tests by partition up to given end offsets (read_committed), with no consumer
+ * Reads topics in checks (tests, {@code bin/chaos}) by partition up to given end offsets (read_committed), with no consumer
  * group: a group's join can outlast a few empty polls on a loaded box, and then nothing is read.
  */
-final class TopicRecords {
+public final class TopicRecords {
   private static final Duration WAIT = Duration.ofSeconds(30);
 
   private TopicRecords() {}
 
   /** Every partition of {@code topics} with its end offset (the last stable offset) now. */
-  static Map<TopicPartition, Long> endOffsets(String bootstrap, String... topics) {
+  public static Map<TopicPartition, Long> endOffsets(String bootstrap, String... topics) {
     try (KafkaConsumer<String, String> consumer = consumer(bootstrap)) {
       List<TopicPartition> partitions = new ArrayList<>();
       for (String topic : topics) {
@@ -32,7 +32,7 @@ final class TopicRecords {
   }
 
   /** The records of each partition of {@code end} from {@code from} (absent: the beginning) to below {@code end}. */
-  static List<ConsumerRecord<String, String>> read(String bootstrap, Map<TopicPartition, Long> from, Map<TopicPartition, Long> end) {
+  public static List<ConsumerRecord<String, String>> read(String bootstrap, Map<TopicPartition, Long> from, Map<TopicPartition, Long> end) {
     List<ConsumerRecord<String, String>> records = new ArrayList<>();
     try (KafkaConsumer<String, String> consumer = consumer(bootstrap)) {
       List<TopicPartition> partitions = new ArrayList<>(end.keySet());
@@ -41,7 +41,7 @@ final class TopicRecords {
       long deadline = System.nanoTime() + WAIT.toNanos();
       while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
         if (System.nanoTime() > deadline) {
-          throw new AssertionError("could not read " + partitions + " up to " + end + " within " + WAIT);
+          throw new IllegalStateException("could not read " + partitions + " up to " + end + " within " + WAIT);
         }
         for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
           if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
