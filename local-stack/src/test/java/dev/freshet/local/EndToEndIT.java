@@ -258,6 +258,11 @@ class EndToEndIT {
     Map<?, ?> features = Json.read((String) rec.getField("features"), Map.class);
     assertThat(new BigDecimal(features.get("purchase_amount_24h").toString())).isEqualByComparingTo("42.00");
     assertThat((Long) rec.getField("kafka_offset")).isNotNegative();
+    Record typed = (Record) rec.getField("feature_values"); // one field per feature, of its type
+    assertThat((BigDecimal) typed.getField("purchase_amount_24h")).isEqualByComparingTo("42.00");
+    assertThat(typed.getField("events_1h")).isEqualTo(1L);
+    assertThat(typed.getField("country")).isEqualTo("DE");
+    assertThat(typed.getField("last_viewed_category")).isNull();
   }
 
   private HttpJson.Response generate(long user) {

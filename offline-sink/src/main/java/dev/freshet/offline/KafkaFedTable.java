@@ -76,15 +76,16 @@ public final class KafkaFedTable {
   private final ExecutorService commitPool;
 
   /**
-   * Loads the table ({@code evolve} adds what an older version lacks) or creates it with {@code schema}.
+   * Loads the table or creates it with {@code schema}; then {@code evolve} adds what an older
+   * version or {@code schema} lacks.
    * Commits run their manifest work on {@code commitPool}, not on Iceberg's shared worker pool,
    * which Iceberg's own shutdown hook stops: the last commit of an orderly stop must still succeed.
    */
   KafkaFedTable(Catalog catalog, TableIdentifier id, Schema schema, UnaryOperator<Table> evolve, ExecutorService commitPool) {
     this.commitPool = commitPool;
-    table = catalog.tableExists(id)
-        ? evolve.apply(catalog.loadTable(id))
-        : catalog.createTable(id, schema, PartitionSpec.unpartitioned(), Map.of("write.parquet.compression-codec", "zstd"));
+    table = evolve.apply(catalog.tableExists(id)
+        ? catalog.loadTable(id)
+        : catalog.createTable(id, schema, PartitionSpec.unpartitioned(), Map.of("write.parquet.compression-codec", "zstd")));
     writers = new GenericFileWriterFactory.Builder(table).dataFileFormat(FileFormat.PARQUET).build();
     files = OutputFileFactory.builderFor(table, 0, System.currentTimeMillis()).format(FileFormat.PARQUET).build();
   }

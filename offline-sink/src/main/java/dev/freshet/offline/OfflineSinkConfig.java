@@ -3,10 +3,16 @@ package dev.freshet.offline;
 import dev.freshet.common.ConsumerLoop;
 import dev.freshet.common.Settings;
 import dev.freshet.common.Topics;
+import dev.freshet.common.definitions.FeatureDefinitions;
 import java.nio.file.Path;
 import java.time.Duration;
 
-/** Typed configuration of the offline-sink service; keys are documented in the README. */
+/**
+ * Typed configuration of the offline-sink service; keys are documented in the README.
+ *
+ * @param definitions the feature definitions ({@code features.definitions}, as feature-streams
+ *     has them; the bundled ones when unset): the feature log gets a typed field per feature
+ */
 public record OfflineSinkConfig(
     String kafkaBootstrapServers,
     String groupId,
@@ -19,6 +25,7 @@ public record OfflineSinkConfig(
     String generationTable,
     Duration commitInterval,
     Duration sessionTimeout,
+    FeatureDefinitions definitions,
     String opsHost,
     int opsPort) {
 
@@ -36,6 +43,7 @@ public record OfflineSinkConfig(
         s.string("iceberg.generation-table", "generation_log"),
         s.duration("offline-sink.commit-interval", Duration.ofSeconds(5)),
         s.duration("offline-sink.session-timeout", ConsumerLoop.DEFAULT_SESSION_TIMEOUT),
+        FeatureDefinitions.loadOrBundled(s.string("features.definitions", "")),
         s.string("ops.host", "127.0.0.1"),
         s.integer("ops.port", 0));
   }

@@ -43,7 +43,7 @@ public final class OfflineSinkService implements AutoCloseable {
     if (!catalog.namespaceExists(ns)) {
       catalog.createNamespace(ns);
     }
-    featureLog = new KafkaFedTable(catalog, TableIdentifier.of(ns, config.table()), FeatureLog.SCHEMA, FeatureLog::evolve,
+    featureLog = new KafkaFedTable(catalog, TableIdentifier.of(ns, config.table()), FeatureLog.SCHEMA, FeatureLog.evolve(config.definitions()),
         commitPool);
     generationLog = new KafkaFedTable(catalog, TableIdentifier.of(ns, config.generationTable()), GenerationLog.SCHEMA, t -> t,
         commitPool);
