@@ -13,6 +13,7 @@ import org.apache.iceberg.Table;
 import org.apache.iceberg.UpdateSchema;
 import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.Record;
+import org.apache.iceberg.expressions.Expressions;
 import org.apache.iceberg.types.Type;
 import org.apache.iceberg.types.Types;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -50,6 +51,12 @@ final class FeatureLog {
     return table -> {
       if (table.schema().findField("definition_version") == null) {
         table.updateSchema().addColumn("definition_version", Types.IntegerType.get(), "version of the feature definitions").commit();
+      }
+      if (table.spec().isUnpartitioned()) {
+        // By day of computation (a training set reads a time range), sorted by user and time
+        // within each file; files written before stay as they were.
+        table.updateSpec().addField(Expressions.day("computed_at")).commit();
+        table.replaceSortOrder().asc("user_id").asc("computed_at").commit();
       }
       Map<String, Type> wanted = FeatureColumns.of(definitions);
       Types.NestedField struct = table.schema().findField(FeatureColumns.STRUCT);

@@ -6,7 +6,10 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -15,19 +18,24 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
+import org.apache.iceberg.AppendFiles;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.DeleteFile;
 import org.apache.iceberg.FileFormat;
+import org.apache.iceberg.PartitionKey;
 import org.apache.iceberg.PartitionSpec;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotAncestryValidator;
 import org.apache.iceberg.SnapshotUpdate;
+import org.apache.iceberg.SortOrderComparators;
+import org.apache.iceberg.StructLike;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.GenericFileWriterFactory;
 import org.apache.iceberg.data.GenericRecord;
+import org.apache.iceberg.data.InternalRecordWrapper;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.deletes.EqualityDeleteWriter;
 import org.apache.iceberg.exceptions.CommitFailedException;
@@ -118,19 +126,18 @@ public final class KafkaFedTable {
   }
 
   /**
-   * Writes one Parquet file with {@code rows} and commits it with the offsets that follow them,
-   * if each partition of {@code nextOffsets} is still committed at {@code startOffsets} (absent
-   * there: nothing committed yet); else throws {@link OffsetsMoved} and appends nothing.
+   * Writes {@code rows} (sorted by the table's sort order, one Parquet file per partition of the
+   * table's spec) and commits them with the offsets that follow them, if each partition of
+   * {@code nextOffsets} is still committed at {@code startOffsets} (absent there: nothing committed
+   * yet); else throws {@link OffsetsMoved} and appends nothing.
    */
   public void append(List<Record> rows, Map<Integer, Long> startOffsets, Map<Integer, Long> nextOffsets) {
-    DataWriter<Record> writer = writers.newDataWriter(files.newOutputFile(), PartitionSpec.unpartitioned(), null);
-    try (writer) {
-      rows.forEach(writer::write);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write a data file of " + table.name(), e);
-    }
-    DataFile file = writer.toDataFile();
-    commit(() -> table.newAppend().scanManifestsWith(commitPool).appendFile(file), committed -> {
+    List<DataFile> written = write(rows);
+    commit(() -> {
+      AppendFiles append = table.newAppend().scanManifestsWith(commitPool);
+      written.forEach(append::appendFile);
+      return append;
+    }, committed -> {
       for (Integer partition : nextOffsets.keySet()) {
         if (!Objects.equals(committed.get(partition), startOffsets.get(partition))) {
           throw new OffsetsMoved(table.name(), startOffsets, committed);
@@ -142,6 +149,37 @@ public final class KafkaFedTable {
     });
   }
 
+  private List<DataFile> write(List<Record> rows) {
+    PartitionSpec spec = table.spec();
+    Schema schema = table.schema();
+    // Transforms and comparators work on Iceberg's internal values (timestamps as micros).
+    InternalRecordWrapper left = new InternalRecordWrapper(schema.asStruct());
+    InternalRecordWrapper right = new InternalRecordWrapper(schema.asStruct());
+    List<Record> sorted = new ArrayList<>(rows);
+    if (table.sortOrder().isSorted()) {
+      Comparator<StructLike> order = SortOrderComparators.forSchema(schema, table.sortOrder());
+      sorted.sort((a, b) -> order.compare(left.wrap(a), right.wrap(b)));
+    }
+    Map<PartitionKey, List<Record>> byPartition = new LinkedHashMap<>();
+    PartitionKey key = new PartitionKey(spec, schema);
+    for (Record row : sorted) {
+      key.partition(left.wrap(row));
+      byPartition.computeIfAbsent(key.copy(), k -> new ArrayList<>()).add(row);
+    }
+    List<DataFile> files = new ArrayList<>();
+    byPartition.forEach((partition, partitionRows) -> {
+      PartitionKey partitionOrNull = spec.isUnpartitioned() ? null : partition;
+      DataWriter<Record> writer = writers.newDataWriter(this.files.newOutputFile(spec, partitionOrNull), spec, partitionOrNull);
+      try (writer) {
+        partitionRows.forEach(writer::write);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write a data file of " + table.name(), e);
+      }
+      files.add(writer.toDataFile());
+    });
+    return files;
+  }
+
   /**
    * Removes every row whose {@code column} equals {@code value}, by an equality delete: it applies
    * to the rows committed before it only, so rows appended later (the same user's new vectors)
@@ -151,7 +189,10 @@ public final class KafkaFedTable {
     Schema key = table.schema().select(column);
     GenericFileWriterFactory deletes = new GenericFileWriterFactory.Builder(table).deleteFileFormat(FileFormat.PARQUET)
         .equalityFieldIds(new int[] {table.schema().findField(column).fieldId()}).equalityDeleteRowSchema(key).build();
-    EqualityDeleteWriter<Record> writer = deletes.newEqualityDeleteWriter(files.newOutputFile(), PartitionSpec.unpartitioned(), null);
+    // Written under the table's unpartitioned spec (every table starts with it): a global delete, for every partition.
+    PartitionSpec global = table.specs().values().stream().filter(PartitionSpec::isUnpartitioned).findFirst()
+        .orElseThrow(() -> new IllegalStateException(table.name() + " has no unpartitioned spec for a global delete"));
+    EqualityDeleteWriter<Record> writer = deletes.newEqualityDeleteWriter(files.newOutputFile(), global, null);
     try (writer) {
       GenericRecord row = GenericRecord.create(key);
       row.setField(column, value);

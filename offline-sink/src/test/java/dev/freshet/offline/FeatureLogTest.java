@@ -13,6 +13,7 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -71,15 +72,53 @@ class FeatureLogTest {
     return new KafkaFedTable(catalog, ID, FeatureLog.SCHEMA, FeatureLog.evolve(definitions), commitPool);
   }
 
-  /** Appends one vector with {@code features} as feature-streams publishes it (JSON on the topic). */
+  /** Appends one vector of user 7 with {@code features} as feature-streams publishes it (JSON on the topic). */
   private void append(KafkaFedTable log, Map<String, Object> features) {
-    FeatureVector v = new FeatureVector("7", features, Instant.parse("2026-12-05T10:00:00Z"), 42, Instant.parse("2026-12-05T10:00:00Z"),
-        1, Instant.parse("2026-12-05T10:00:01Z"), 1);
-    Record row = FeatureLog.row(new ConsumerRecord<>("features", 0, offset, "7", Json.write(v)), GenericRecord.create(log.table().schema()));
-    row.setField("kafka_partition", 0);
-    row.setField("kafka_offset", offset);
-    log.append(List.of(row), offset == 0 ? Map.of() : Map.of(0, offset), Map.of(0, offset + 1));
-    offset++;
+    append(log, List.of(vector("7", Instant.parse("2026-12-05T10:00:01Z"), features)));
+  }
+
+  private static FeatureVector vector(String user, Instant computedAt, Map<String, Object> features) {
+    return new FeatureVector(user, features, computedAt.minusSeconds(1), 42, computedAt.minusSeconds(1), 1, computedAt, 1);
+  }
+
+  /** Appends {@code vectors} as one batch, at the next offsets of partition 0. */
+  private void append(KafkaFedTable log, List<FeatureVector> vectors) {
+    long start = offset;
+    List<Record> rows = new ArrayList<>();
+    for (FeatureVector v : vectors) {
+      Record row = FeatureLog.row(new ConsumerRecord<>("features", 0, offset, v.userId(), Json.write(v)),
+          GenericRecord.create(log.table().schema()));
+      row.setField("kafka_partition", 0);
+      row.setField("kafka_offset", offset++);
+      rows.add(row);
+    }
+    log.append(rows, start == 0 ? Map.of() : Map.of(0, start), Map.of(0, offset));
+  }
+
+  @Test
+  void theLogIsPartitionedByDayOfComputationSortedByUserAndTimeAndAUserIsForgottenInEveryDay() throws IOException {
+    KafkaFedTable log = log(FeatureDefinitions.bundled());
+    Instant day1 = Instant.parse("2026-12-04T23:59:59Z");
+    Instant day2 = Instant.parse("2026-12-05T00:00:01Z");
+    append(log, List.of(vector("9", day2.plusSeconds(5), Map.of()), vector("8", day1, Map.of()), vector("9", day1, Map.of()),
+        vector("8", day2, Map.of()), vector("9", day2, Map.of())));
+
+    Table table = log.table();
+    assertThat(table.spec().fields()).extracting(f -> f.transform().toString() + "(" + table.schema().findColumnName(f.sourceId()) + ")")
+        .containsExactly("day(computed_at)");
+    List<String> files = new ArrayList<>();
+    try (var tasks = table.newScan().planFiles()) {
+      tasks.forEach(t -> files.add(t.file().partition().get(0, Integer.class) + ":" + t.file().recordCount()));
+    }
+    assertThat(files).as("one file per day (days since the epoch): rows")
+        .containsExactlyInAnyOrder(LocalDate.of(2026, 12, 4).toEpochDay() + ":2", LocalDate.of(2026, 12, 5).toEpochDay() + ":3");
+    assertThat(rows(table)).extracting(r -> r.getField("user_id") + "@" + r.getField("computed_at"))
+        .as("within each file by user, then time").containsExactly(
+            "8@2026-12-04T23:59:59Z", "9@2026-12-04T23:59:59Z",
+            "8@2026-12-05T00:00:01Z", "9@2026-12-05T00:00:01Z", "9@2026-12-05T00:00:06Z");
+
+    log.forget("user_id", "9");
+    assertThat(rows(table)).extracting(r -> r.getField("user_id")).as("user 9 gone from both days").containsExactly("8", "8");
   }
 
   private static List<Record> rows(Table table) throws IOException {

@@ -186,7 +186,8 @@ public final class ServiceFleet implements AutoCloseable {
         "streams.kafka.session.timeout.ms", "6000", RECOVERY_LAG_KEY, RECOVERY_LAG));
     // The sinks' groups likewise move a killed instance's partitions after 6 s.
     write("online-sink", kafka, cql, Map.of("online-sink.group-id", name + "-online-sink", "online-sink.session-timeout", "6s"));
-    write("offline-sink", kafka, Map.of("iceberg.warehouse", warehouse().toString(), "offline-sink.group-id", name + "-offline-sink",
+    write("offline-sink", kafka, Map.of("iceberg.warehouse", warehouse().toString(), "features.definitions", definitions.toString(),
+        "offline-sink.group-id", name + "-offline-sink",
         "offline-sink.commit-interval", "1s", "offline-sink.session-timeout", "6s"));
     write("serving", kafka, cql, Map.of("http.port", Integer.toString(httpPort), "admin.port", "0",
         "features-api.watermark-source", name, "generator.scratch-dir", dir.resolve("model").toString()));
