@@ -1,0 +1,131 @@
+package dev.freshet.training;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.to_json;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * {@code bin/training-set}: a point-in-time training set from the Iceberg feature log, on Spark
+ * (local mode here; the same job under {@code spark-submit} on a cluster). The tables are read
+ * through Iceberg's Spark runtime with the catalog configured as any Spark user would.
+ */
+public final class TrainingSet {
+  /** The catalog's name in Spark: the feature log is {@code freshet.<namespace>.<table>}. */
+  static final String CATALOG = "freshet";
+
+  private TrainingSet() {}
+
+  public static void main(String[] args) {
+    TrainingSetOptions options;
+    try {
+      options = TrainingSetOptions.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+      return;
+    }
+    if (options.mode() == TrainingSetOptions.Mode.EXACT) {
+      System.err.println("--mode exact is not built yet: only served (the vectors the online store held) is");
+      System.exit(2);
+    }
+    String sqlite = "jdbc:sqlite:";
+    if (options.catalogUri().startsWith(sqlite) && !Files.exists(Path.of(options.catalogUri().substring(sqlite.length())))) {
+      System.err.println("no Iceberg catalog at " + options.catalogUri() + ": point --warehouse at offline-sink's iceberg.warehouse"
+          + " (or --catalog-uri at its iceberg.catalog-uri)");
+      System.exit(2);
+    }
+    long started = System.nanoTime();
+    try (SparkSession spark = session(options)) {
+      long rows = run(spark, options);
+      double seconds = (System.nanoTime() - started) / 1e9;
+      System.out.printf(Locale.ROOT, "training set: %d label rows in %.1f s (%.0f rows/s), %s, mode %s -> %s%n", rows, seconds, rows / seconds,
+          options.format().name().toLowerCase(Locale.ROOT), options.mode().name().toLowerCase(Locale.ROOT), options.out());
+    }
+  }
+
+  static SparkSession session(TrainingSetOptions options) {
+    String catalog = "spark.sql.catalog." + CATALOG;
+    SparkSession spark = SparkSession.builder()
+        .appName("freshet-training-set")
+        .master(options.master())
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "true")
+        .config("spark.sql.extensions", "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions")
+        .config(catalog, "org.apache.iceberg.spark.SparkCatalog")
+        .config(catalog + ".type", "jdbc")
+        .config(catalog + ".uri", options.catalogUri())
+        .config(catalog + ".warehouse", options.warehouse().toUri().toString())
+        .config(catalog + ".jdbc.schema-version", "V1")
+        .getOrCreate();
+    spark.sparkContext().setLogLevel("WARN");
+    return spark;
+  }
+
+  /** Writes the training set; returns its row count (one per label). */
+  static long run(SparkSession spark, TrainingSetOptions options) {
+    Dataset<Row> labels = labels(spark, options);
+    Dataset<Row> log = spark.table(CATALOG + "." + options.table());
+    List<String> available = Arrays.asList(((StructType) log.schema().apply("feature_values").dataType()).fieldNames());
+    List<String> features = options.features().isEmpty() ? available : options.features();
+    List<String> unknown = features.stream().filter(f -> !available.contains(f)).toList();
+    if (!unknown.isEmpty()) {
+      throw new IllegalArgumentException("unknown features " + unknown + "; the feature log has " + available);
+    }
+    Dataset<Row> set = ServedMode.join(labels, log, features);
+    boolean csv = options.format() == TrainingSetOptions.Format.CSV;
+    if (csv) {
+      set = set.select(csvColumns(set.schema()));
+    }
+    String format = options.format().name().toLowerCase(Locale.ROOT);
+    // CSV as RFC 4180 has it (a quote inside a field is doubled), which pandas and spreadsheets read.
+    Map<String, String> csvOptions = csv ? Map.of("header", "true", "escape", "\"") : Map.of();
+    set.write().mode("overwrite").format(format).options(csvOptions).save(options.out().toString());
+    return spark.read().format(format).options(csvOptions).load(options.out().toString()).count();
+  }
+
+  /** The labels with {@code user_id} as a string and {@code label_time} as a timestamp; a row lacking either is refused. */
+  static Dataset<Row> labels(SparkSession spark, TrainingSetOptions options) {
+    String path = options.labels().toString();
+    Dataset<Row> raw = path.endsWith(".csv")
+        ? spark.read().option("header", "true").option("inferSchema", "true").csv(path)
+        : spark.read().parquet(path);
+    for (String required : List.of("user_id", "label_time")) {
+      if (!Arrays.asList(raw.columns()).contains(required)) {
+        throw new IllegalArgumentException("the labels " + path + " have no column " + required + " (columns: " + Arrays.toString(raw.columns()) + ")");
+      }
+    }
+    Dataset<Row> labels = raw.withColumn("user_id", col("user_id").cast("string")).withColumn("label_time", col("label_time").cast("timestamp"));
+    long unusable = labels.where(col("user_id").isNull().or(col("label_time").isNull())).count();
+    if (unusable > 0) {
+      throw new IllegalArgumentException(unusable + " label rows of " + path + " have no user_id or no label_time that reads as a timestamp");
+    }
+    return labels;
+  }
+
+  /** CSV has no lists: they go as JSON arrays. */
+  private static Column[] csvColumns(StructType schema) {
+    List<Column> columns = new ArrayList<>();
+    for (StructField f : schema.fields()) {
+      Column c = col("`" + f.name() + "`");
+      columns.add(f.dataType() instanceof ArrayType ? to_json(c).as(f.name()) : c);
+    }
+    return columns.toArray(Column[]::new);
+  }
+}

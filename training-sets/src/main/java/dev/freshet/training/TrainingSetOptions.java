@@ -1,0 +1,68 @@
+package dev.freshet.training;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What {@code bin/training-set} was asked for, parsed once at the edge.
+ *
+ * @param labels a CSV file (with a header) or Parquet file/directory of {@code user_id, label_time, label columns...}
+ * @param features the features to export; empty: all the feature log has
+ * @param catalogUri the Iceberg JDBC catalog offline-sink writes (by default SQLite in the warehouse)
+ * @param table the feature log, {@code namespace.table} in that catalog
+ * @param master Spark's master: {@code local[*]} here, a cluster's under {@code spark-submit}
+ */
+public record TrainingSetOptions(Path labels, List<String> features, Path out, Format format, Mode mode, Path warehouse, String catalogUri,
+    String table, String master) {
+
+  public enum Format { PARQUET, CSV }
+
+  public enum Mode { SERVED, EXACT }
+
+  static final String USAGE = """
+      bin/training-set --labels FILE --out DIR [--features all|NAME,NAME...] [--format parquet|csv] [--mode served|exact]
+                       [--warehouse .freshet/local/warehouse] [--catalog-uri jdbc:sqlite:WAREHOUSE/catalog.db]
+                       [--table freshet.user_features_log] [--master local[*]]""";
+  private static final Set<String> NAMES = Set.of("labels", "features", "out", "format", "mode", "warehouse", "catalog-uri", "table", "master");
+
+  /** Throws {@link IllegalArgumentException} naming the problem, with the usage. */
+  public static TrainingSetOptions parse(String... args) {
+    Map<String, String> given = new HashMap<>();
+    for (int i = 0; i < args.length; i += 2) {
+      String name = args[i].startsWith("--") ? args[i].substring(2) : null;
+      if (name == null || !NAMES.contains(name) || i + 1 >= args.length) {
+        throw new IllegalArgumentException("unexpected argument '" + args[i] + "'\n" + USAGE);
+      }
+      given.put(name, args[i + 1]);
+    }
+    for (String required : List.of("labels", "out")) {
+      if (!given.containsKey(required)) {
+        throw new IllegalArgumentException("--" + required + " is required\n" + USAGE);
+      }
+    }
+    Path warehouse = Path.of(given.getOrDefault("warehouse", ".freshet/local/warehouse")).toAbsolutePath();
+    String features = given.getOrDefault("features", "all");
+    return new TrainingSetOptions(Path.of(given.get("labels")).toAbsolutePath(),
+        features.equals("all") ? List.of() : List.of(features.split(",")),
+        Path.of(given.get("out")).toAbsolutePath(),
+        choice(Format.class, "format", given.getOrDefault("format", "parquet")),
+        choice(Mode.class, "mode", given.getOrDefault("mode", "served")),
+        warehouse,
+        given.getOrDefault("catalog-uri", "jdbc:sqlite:" + warehouse.resolve("catalog.db")),
+        given.getOrDefault("table", "freshet.user_features_log"),
+        given.getOrDefault("master", "local[*]"));
+  }
+
+  private static <E extends Enum<E>> E choice(Class<E> type, String option, String value) {
+    for (E e : type.getEnumConstants()) {
+      if (e.name().equalsIgnoreCase(value)) {
+        return e;
+      }
+    }
+    throw new IllegalArgumentException("--" + option + " must be one of " + List.of(type.getEnumConstants()).toString().toLowerCase()
+        + ", not '" + value + "'");
+  }
+}
