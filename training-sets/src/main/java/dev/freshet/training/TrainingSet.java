@@ -97,6 +97,7 @@ public final class TrainingSet {
     // CSV as RFC 4180 has it (a quote inside a field is doubled), which pandas and spreadsheets read.
     Map<String, String> csvOptions = csv ? Map.of("header", "true", "escape", "\"") : Map.of();
     set.write().mode("overwrite").format(format).options(csvOptions).save(options.out().toString());
+    spark.catalog().clearCache(); // what the join persisted for its two uses
     return spark.read().format(format).options(csvOptions).load(options.out().toString()).count();
   }
 
