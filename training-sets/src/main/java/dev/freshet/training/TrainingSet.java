@@ -74,6 +74,9 @@ public final class TrainingSet {
         .config(catalog + ".warehouse", options.warehouse().toUri().toString())
         .config(catalog + ".jdbc.schema-version", "V1")
         .getOrCreate();
+    if (options.shufflePartitions() > 0) {
+      spark.conf().set("spark.sql.shuffle.partitions", options.shufflePartitions());
+    }
     spark.sparkContext().setLogLevel("WARN");
     return spark;
   }

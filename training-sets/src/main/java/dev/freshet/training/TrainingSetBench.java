@@ -13,8 +13,9 @@ import org.apache.spark.sql.SparkSession;
  * {@code bin/bench-training-set}: the served training set at scale, in local mode. Writes a
  * synthetic feature log (Iceberg, partitioned by day, 24 typed features like the bundled ones) of
  * {@code --vectors} vectors over {@code --users} users and 30 days, and {@code --labels} label rows
- * at random times, then times the export (Parquet) against a baseline in the same run: reading the
- * labels and writing them back unchanged.
+ * at random times, then times the export (Parquet) against a baseline in the same run (reading the
+ * labels and writing them back unchanged), with Spark's default shuffle partitions and with the
+ * job's local-mode default.
  */
 public final class TrainingSetBench {
   private TrainingSetBench() {}
@@ -51,15 +52,23 @@ public final class TrainingSetBench {
         spark.read().parquet(options.labels().toString()).write().mode("overwrite").parquet(dir.resolve("baseline").toString());
         double baseline = (System.nanoTime() - t1) / 1e9;
 
+        spark.conf().set("spark.sql.shuffle.partitions", 200);
         long t2 = System.nanoTime();
+        TrainingSet.run(spark, options);
+        double sparkDefault = (System.nanoTime() - t2) / 1e9;
+
+        spark.conf().set("spark.sql.shuffle.partitions", options.shufflePartitions());
+        long t3 = System.nanoTime();
         long rows = TrainingSet.run(spark, options);
-        double served = (System.nanoTime() - t2) / 1e9;
+        double served = (System.nanoTime() - t3) / 1e9;
         System.out.printf(Locale.ROOT, "%nbench-training-set: %,d vectors of %,d users (written in %.0f s with the labels), %,d labels, %s%n"
                 + "| step | wall time | label rows/s |%n|---|---|---|%n"
                 + "| baseline: read the labels, write them back (Parquet) | %.1f s | %,.0f |%n"
-                + "| served training set, all 24 features (Parquet) | %.1f s | %,.0f |%n"
+                + "| served training set, all 24 features (Parquet), Spark's default 200 shuffle partitions | %.1f s | %,.0f |%n"
+                + "| served training set, all 24 features (Parquet), %d shuffle partitions (bin/training-set's default here) | %.1f s | %,.0f |%n"
                 + "machine: %d cores, load average %s%n",
-            vectors, users, setup, rows, master, baseline, labels / baseline, served, rows / served,
+            vectors, users, setup, rows, master, baseline, labels / baseline, sparkDefault, rows / sparkDefault,
+            options.shufflePartitions(), served, rows / served,
             Runtime.getRuntime().availableProcessors(), Files.readString(Path.of("/proc/loadavg")).trim());
       }
     } finally {

@@ -14,9 +14,12 @@ import java.util.Set;
  * @param catalogUri the Iceberg JDBC catalog offline-sink writes (by default SQLite in the warehouse)
  * @param table the feature log, {@code namespace.table} in that catalog
  * @param master Spark's master: {@code local[*]} here, a cluster's under {@code spark-submit}
+ * @param shufflePartitions partitions of each shuffle; 0: Spark's own setting (200 unless configured), which
+ *     suits a cluster. In local mode 8 per core by default: 200 tasks per shuffle on 2 cores made the
+ *     benchmark's export 45 % slower
  */
 public record TrainingSetOptions(Path labels, List<String> features, Path out, Format format, Mode mode, Path warehouse, String catalogUri,
-    String table, String master) {
+    String table, String master, int shufflePartitions) {
 
   public enum Format { PARQUET, CSV }
 
@@ -25,8 +28,9 @@ public record TrainingSetOptions(Path labels, List<String> features, Path out, F
   static final String USAGE = """
       bin/training-set --labels FILE --out DIR [--features all|NAME,NAME...] [--format parquet|csv] [--mode served|exact]
                        [--warehouse .freshet/local/warehouse] [--catalog-uri jdbc:sqlite:WAREHOUSE/catalog.db]
-                       [--table freshet.user_features_log] [--master local[*]]""";
-  private static final Set<String> NAMES = Set.of("labels", "features", "out", "format", "mode", "warehouse", "catalog-uri", "table", "master");
+                       [--table freshet.user_features_log] [--master local[*]] [--shuffle-partitions 8 per local core, else Spark's]""";
+  private static final Set<String> NAMES = Set.of("labels", "features", "out", "format", "mode", "warehouse", "catalog-uri", "table", "master",
+      "shuffle-partitions");
 
   /** Throws {@link IllegalArgumentException} naming the problem, with the usage. */
   public static TrainingSetOptions parse(String... args) {
@@ -45,6 +49,7 @@ public record TrainingSetOptions(Path labels, List<String> features, Path out, F
     }
     Path warehouse = Path.of(given.getOrDefault("warehouse", ".freshet/local/warehouse")).toAbsolutePath();
     String features = given.getOrDefault("features", "all");
+    String master = given.getOrDefault("master", "local[*]");
     return new TrainingSetOptions(Path.of(given.get("labels")).toAbsolutePath(),
         features.equals("all") ? List.of() : List.of(features.split(",")),
         Path.of(given.get("out")).toAbsolutePath(),
@@ -53,7 +58,31 @@ public record TrainingSetOptions(Path labels, List<String> features, Path out, F
         warehouse,
         given.getOrDefault("catalog-uri", "jdbc:sqlite:" + warehouse.resolve("catalog.db")),
         given.getOrDefault("table", "freshet.user_features_log"),
-        given.getOrDefault("master", "local[*]"));
+        master,
+        given.containsKey("shuffle-partitions") ? positive("shuffle-partitions", given.get("shuffle-partitions")) : 8 * localCores(master));
+  }
+
+  /** Cores of a {@code local}, {@code local[N]} or {@code local[*]} master; 0 for a cluster's. */
+  private static int localCores(String master) {
+    if (master.equals("local")) {
+      return 1;
+    }
+    if (master.equals("local[*]")) {
+      return Runtime.getRuntime().availableProcessors();
+    }
+    return master.matches("local\\[\\d+]") ? Integer.parseInt(master.substring(6, master.length() - 1)) : 0;
+  }
+
+  private static int positive(String option, String value) {
+    try {
+      int n = Integer.parseInt(value);
+      if (n > 0) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException("--" + option + " must be a positive number, not '" + value + "'");
   }
 
   private static <E extends Enum<E>> E choice(Class<E> type, String option, String value) {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.sql.Row;
@@ -89,13 +91,16 @@ class ServedModeTest {
     Files.writeString(dir.resolve("few.csv"), "user_id,label_time\n1,2026-12-04T10:06:00Z\n");
     TrainingSet.run(spark, options("few.csv", "csv", "top_categories_7d,events_1h"));
 
-    Path csv;
+    String header = "user_id,label_time," + ServedMode.COMPUTED_AT + "," + ServedMode.VERSION + ",top_categories_7d,events_1h";
+    List<String> rows = new ArrayList<>();
     try (var files = Files.list(dir.resolve("out-csv"))) {
-      csv = files.filter(f -> f.getFileName().toString().endsWith(".csv")).findFirst().orElseThrow();
+      for (Path part : files.filter(f -> f.getFileName().toString().endsWith(".csv")).toList()) {
+        List<String> lines = Files.readAllLines(part);
+        assertThat(lines.get(0)).isEqualTo(header);
+        rows.addAll(lines.subList(1, lines.size()));
+      }
     }
-    assertThat(Files.readAllLines(csv)).containsExactly(
-        "user_id,label_time," + ServedMode.COMPUTED_AT + "," + ServedMode.VERSION + ",top_categories_7d,events_1h",
-        "1,2026-12-04T10:06:00.000Z,2026-12-04T10:05:00.000Z,12,\"[\"\"films\"\"]\",3");
+    assertThat(rows).containsExactly("1,2026-12-04T10:06:00.000Z,2026-12-04T10:05:00.000Z,12,\"[\"\"films\"\"]\",3");
   }
 
   @Test
