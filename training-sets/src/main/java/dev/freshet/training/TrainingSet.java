@@ -1,6 +1,8 @@
 package dev.freshet.training;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.format_number;
+import static org.apache.spark.sql.functions.regexp_replace;
 import static org.apache.spark.sql.functions.to_json;
 
 import java.nio.file.Files;
@@ -15,6 +17,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DecimalType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
@@ -123,12 +126,18 @@ public final class TrainingSet {
     return labels;
   }
 
-  /** CSV has no lists: they go as JSON arrays. */
+  /** CSV has no lists: they go as JSON arrays; decimals in plain notation (the writer would print zero as 0E-9). */
   private static Column[] csvColumns(StructType schema) {
     List<Column> columns = new ArrayList<>();
     for (StructField f : schema.fields()) {
       Column c = col("`" + f.name() + "`");
-      columns.add(f.dataType() instanceof ArrayType ? to_json(c).as(f.name()) : c);
+      if (f.dataType() instanceof ArrayType) {
+        c = to_json(c);
+      } else if (f.dataType() instanceof DecimalType d) {
+        // Spark prints a decimal (also when cast to string) as BigDecimal.toString: 0E-9 for zero.
+        c = regexp_replace(format_number(c, d.scale()), ",", "");
+      }
+      columns.add(c.as(f.name()));
     }
     return columns.toArray(Column[]::new);
   }

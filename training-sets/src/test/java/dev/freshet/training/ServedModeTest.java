@@ -32,15 +32,15 @@ class ServedModeTest {
     spark = TrainingSet.session(options("unused.csv", "parquet", "all"));
     spark.sql("CREATE NAMESPACE IF NOT EXISTS freshet.freshet");
     spark.sql("CREATE TABLE freshet.freshet.user_features_log (user_id string, computed_at timestamp, version bigint,"
-        + " feature_values struct<events_1h: bigint, last_viewed_category: string, top_categories_7d: array<string>>)"
+        + " feature_values struct<events_1h: bigint, last_viewed_category: string, top_categories_7d: array<string>, spend: decimal(38, 9)>)"
         + " USING iceberg PARTITIONED BY (days(computed_at))");
     spark.sql("""
         INSERT INTO freshet.freshet.user_features_log VALUES
-          ('1', TIMESTAMP '2026-12-04 10:00:00', 10, named_struct('events_1h', 1, 'last_viewed_category', 'books', 'top_categories_7d', array('books'))),
-          ('1', TIMESTAMP '2026-12-04 10:05:00', 11, named_struct('events_1h', 2, 'last_viewed_category', 'music', 'top_categories_7d', array('books', 'music'))),
-          ('1', TIMESTAMP '2026-12-04 10:05:00', 12, named_struct('events_1h', 3, 'last_viewed_category', 'films', 'top_categories_7d', array('films'))),
-          ('1', TIMESTAMP '2026-12-05 09:00:00', 13, named_struct('events_1h', 0, 'last_viewed_category', 'films', 'top_categories_7d', array())),
-          ('2', TIMESTAMP '2026-12-04 10:01:00', 20, named_struct('events_1h', 7, 'last_viewed_category', null, 'top_categories_7d', array('games')))
+          ('1', TIMESTAMP '2026-12-04 10:00:00', 10, named_struct('events_1h', 1, 'last_viewed_category', 'books', 'top_categories_7d', array('books'), 'spend', 0.5)),
+          ('1', TIMESTAMP '2026-12-04 10:05:00', 11, named_struct('events_1h', 2, 'last_viewed_category', 'music', 'top_categories_7d', array('books', 'music'), 'spend', 0)),
+          ('1', TIMESTAMP '2026-12-04 10:05:00', 12, named_struct('events_1h', 3, 'last_viewed_category', 'films', 'top_categories_7d', array('films'), 'spend', 0)),
+          ('1', TIMESTAMP '2026-12-05 09:00:00', 13, named_struct('events_1h', 0, 'last_viewed_category', 'films', 'top_categories_7d', array(), 'spend', 12.25)),
+          ('2', TIMESTAMP '2026-12-04 10:01:00', 20, named_struct('events_1h', 7, 'last_viewed_category', null, 'top_categories_7d', array('games'), 'spend', null))
         """);
   }
 
@@ -87,11 +87,11 @@ class ServedModeTest {
   }
 
   @Test
-  void csvHasTheChosenFeaturesAndListsAsJson() throws Exception {
+  void csvHasTheChosenFeaturesListsAsJsonAndPlainDecimals() throws Exception {
     Files.writeString(dir.resolve("few.csv"), "user_id,label_time\n1,2026-12-04T10:06:00Z\n");
-    TrainingSet.run(spark, options("few.csv", "csv", "top_categories_7d,events_1h"));
+    TrainingSet.run(spark, options("few.csv", "csv", "top_categories_7d,events_1h,spend"));
 
-    String header = "user_id,label_time," + ServedMode.COMPUTED_AT + "," + ServedMode.VERSION + ",top_categories_7d,events_1h";
+    String header = "user_id,label_time," + ServedMode.COMPUTED_AT + "," + ServedMode.VERSION + ",top_categories_7d,events_1h,spend";
     List<String> rows = new ArrayList<>();
     try (var files = Files.list(dir.resolve("out-csv"))) {
       for (Path part : files.filter(f -> f.getFileName().toString().endsWith(".csv")).toList()) {
@@ -100,7 +100,7 @@ class ServedModeTest {
         rows.addAll(lines.subList(1, lines.size()));
       }
     }
-    assertThat(rows).containsExactly("1,2026-12-04T10:06:00.000Z,2026-12-04T10:05:00.000Z,12,\"[\"\"films\"\"]\",3");
+    assertThat(rows).containsExactly("1,2026-12-04T10:06:00.000Z,2026-12-04T10:05:00.000Z,12,\"[\"\"films\"\"]\",3,0.000000000");
   }
 
   @Test
