@@ -30,6 +30,8 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import org.apache.iceberg.FileScanTask;
@@ -64,6 +66,7 @@ public final class ChaosRun implements AutoCloseable {
   /** The workload goes on this long after each fault before the check holds it still. */
   static final Duration WRITES_AFTER = Duration.ofSeconds(5);
   private static final Duration PROGRESS_EVERY = Duration.ofSeconds(20);
+  private static final Duration POLL_EVERY = Duration.ofMillis(200);
 
   private final FaultServers servers;
   private final ServiceFleet fleet;
@@ -104,22 +107,33 @@ public final class ChaosRun implements AutoCloseable {
    * and a snapshot row is never judged late, so the workload's late inserts would count.
    */
   private static void awaitStreaming(FaultServers servers, String slot) {
-    long deadline = System.nanoTime() + RECOVERY_LIMIT.toNanos();
     try (Connection c = dataSource(servers, "postgres").getConnection();
         PreparedStatement active = c.prepareStatement("SELECT 1 FROM pg_replication_slots WHERE slot_name = ? AND active")) {
       active.setString(1, slot);
-      while (System.nanoTime() < deadline) {
+      boolean streaming = poll(RECOVERY_LIMIT, POLL_EVERY, () -> {
         try (ResultSet rs = active.executeQuery()) {
-          if (rs.next()) {
-            return;
-          }
+          return rs.next();
+        } catch (SQLException e) {
+          throw new IllegalStateException("cannot read the replication slots", e);
         }
-        sleep(Duration.ofMillis(200));
+      }, yes -> yes);
+      if (!streaming) {
+        throw new IllegalStateException("ingest-cdc did not start streaming from slot " + slot + " within " + RECOVERY_LIMIT);
       }
     } catch (SQLException e) {
       throw new IllegalStateException("cannot read the replication slots", e);
     }
-    throw new IllegalStateException("ingest-cdc did not start streaming from slot " + slot + " within " + RECOVERY_LIMIT);
+  }
+
+  /** Probes every {@code every} until {@code done} holds or {@code limit} passed; returns the last probe's answer. */
+  private static <T> T poll(Duration limit, Duration every, Supplier<T> probe, Predicate<T> done) {
+    long deadline = System.nanoTime() + limit.toNanos();
+    T last = probe.get();
+    while (!done.test(last) && System.nanoTime() < deadline) {
+      sleep(every);
+      last = probe.get();
+    }
+    return last;
   }
 
   private static PGSimpleDataSource createDatabase(FaultServers servers, String name) {
@@ -216,25 +230,23 @@ public final class ChaosRun implements AutoCloseable {
 
   /** Polls until no checked user differs from the reference; returns the differences left when the limit passed. */
   private List<String> awaitServedEqualsReference() {
-    long deadline = System.nanoTime() + RECOVERY_LIMIT.toNanos();
-    List<String> last = List.of("not checked yet");
-    long nextLog = System.nanoTime() + PROGRESS_EVERY.toNanos();
-    while (System.nanoTime() < deadline) {
-      try {
-        last = http.get("/ready").status() == 200 ? reference.mismatches(http, USERS, SERVED_STALENESS) : List.of("serving is not ready");
-      } catch (UncheckedIOException notListening) {
-        last = List.of("serving does not answer: " + notListening.getMessage());
+    long[] nextLog = {System.nanoTime() + PROGRESS_EVERY.toNanos()};
+    return poll(RECOVERY_LIMIT, POLL_EVERY, () -> {
+      List<String> differences = servedDifferences();
+      if (!differences.isEmpty() && System.nanoTime() > nextLog[0]) {
+        LOG.info("waiting for the served vectors to equal the reference: {} differ, first: {}", differences.size(), differences.get(0));
+        nextLog[0] = System.nanoTime() + PROGRESS_EVERY.toNanos();
       }
-      if (last.isEmpty()) {
-        return last;
-      }
-      if (System.nanoTime() > nextLog) {
-        LOG.info("waiting for the served vectors to equal the reference: {} differ, first: {}", last.size(), last.get(0));
-        nextLog = System.nanoTime() + PROGRESS_EVERY.toNanos();
-      }
-      sleep(Duration.ofMillis(200));
+      return differences;
+    }, List::isEmpty);
+  }
+
+  private List<String> servedDifferences() {
+    try {
+      return http.get("/ready").status() == 200 ? reference.mismatches(http, USERS, SERVED_STALENESS) : List.of("serving is not ready");
+    } catch (UncheckedIOException notListening) {
+      return List.of("serving does not answer: " + notListening.getMessage());
     }
-    return last;
   }
 
   private void askGenerations(String fault, List<String> notes) {
@@ -300,18 +312,15 @@ public final class ChaosRun implements AutoCloseable {
 
   private Map<TopicPartition, Long> awaitCommittedToTheEnd(Table table, String topic, List<String> notes) {
     Map<TopicPartition, Long> end = TopicRecords.endOffsets(servers.kafkaBootstrapServers(), topic);
-    long deadline = System.nanoTime() + OFFLINE_CATCH_UP.toNanos();
-    Map<Integer, Long> committed = Map.of();
-    while (System.nanoTime() < deadline) {
+    Predicate<Map<Integer, Long>> atTheEnd = committed ->
+        end.entrySet().stream().allMatch(e -> committed.getOrDefault(e.getKey().partition(), 0L) >= e.getValue());
+    Map<Integer, Long> committed = poll(OFFLINE_CATCH_UP, POLL_EVERY, () -> {
       table.refresh();
-      committed = KafkaFedTable.offsets(table);
-      Map<Integer, Long> seen = committed;
-      if (end.entrySet().stream().allMatch(e -> seen.getOrDefault(e.getKey().partition(), 0L) >= e.getValue())) {
-        return end;
-      }
-      sleep(Duration.ofMillis(200));
+      return KafkaFedTable.offsets(table);
+    }, atTheEnd);
+    if (!atTheEnd.test(committed)) {
+      notes.add(table.name() + " committed " + committed + ", not up to the end of " + topic + " " + end + " within " + OFFLINE_CATCH_UP);
     }
-    notes.add(table.name() + " committed " + committed + ", not up to the end of " + topic + " " + end + " within " + OFFLINE_CATCH_UP);
     return end;
   }
 
@@ -326,19 +335,18 @@ public final class ChaosRun implements AutoCloseable {
   }
 
   /** Waits until offline-sink writes a new data file of the feature log (its commit has begun) and returns it at once. */
-  public Path awaitFeatureLogDataFile(Duration timeout) throws IOException {
+  public Path awaitFeatureLogDataFile(Duration timeout) {
     Path data = fleet.warehouse().resolve("freshet").resolve("user_features_log").resolve("data");
     Set<Path> before = dataFiles(data);
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
+    Set<Path> added = poll(timeout, Duration.ofMillis(2), () -> {
       Set<Path> now = dataFiles(data);
       now.removeAll(before);
-      if (!now.isEmpty()) {
-        return now.iterator().next();
-      }
-      sleep(Duration.ofMillis(2));
+      return now;
+    }, now -> !now.isEmpty());
+    if (added.isEmpty()) {
+      throw new IllegalStateException("offline-sink wrote no data file within " + timeout);
     }
-    throw new IllegalStateException("offline-sink wrote no data file within " + timeout);
+    return added.iterator().next();
   }
 
   /** Whether a committed snapshot of the feature log holds {@code dataFile} (if not, its commit never finished). */
@@ -356,12 +364,14 @@ public final class ChaosRun implements AutoCloseable {
     }
   }
 
-  private static Set<Path> dataFiles(Path dir) throws IOException {
+  private static Set<Path> dataFiles(Path dir) {
     if (!Files.isDirectory(dir)) {
-      return Set.of();
+      return new HashSet<>();
     }
     try (Stream<Path> files = Files.walk(dir)) {
       return new HashSet<>(files.filter(f -> f.toString().endsWith(".parquet")).toList());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + dir, e);
     }
   }
 
