@@ -17,6 +17,7 @@ import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import scala.collection.JavaConverters;
+import scala.collection.Seq;
 
 /**
  * The {@code served} training set: for each label, the vector the online store held at
@@ -32,6 +33,8 @@ import scala.collection.JavaConverters;
 public final class ServedMode {
   static final String COMPUTED_AT = "features_computed_at";
   static final String VERSION = "features_version";
+  /** A label's user and the version of the vector it takes: the key of the second step's joins. */
+  private static final Seq<String> CHOSEN_VECTOR = JavaConverters.asScalaBuffer(List.of("__user", "__as_of")).toSeq();
 
   private ServedMode() {}
 
@@ -63,10 +66,10 @@ public final class ServedMode {
     features.forEach(f -> vectorFields.add(col("feature_values." + f).as(f)));
     Dataset<Row> chosenVectors = log.select(vectorFields.toArray(Column[]::new))
         .join(broadcast(chosen.select("__user", "__as_of").where(col("__as_of").isNotNull()).distinct()),
-            JavaConverters.asScalaBuffer(List.of("__user", "__as_of")).toSeq(), "left_semi");
+            CHOSEN_VECTOR, "left_semi");
     List<Column> out = new ArrayList<>(List.of(col("__label.*"), col(COMPUTED_AT), col(VERSION)));
     features.forEach(f -> out.add(col("`" + f + "`")));
-    return chosen.join(chosenVectors, JavaConverters.asScalaBuffer(List.of("__user", "__as_of")).toSeq(), "left")
+    return chosen.join(chosenVectors, CHOSEN_VECTOR, "left")
         .select(out.toArray(Column[]::new));
   }
 }
