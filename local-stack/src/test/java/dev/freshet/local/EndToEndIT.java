@@ -8,6 +8,8 @@ import dev.freshet.common.DeadLetter;
 import dev.freshet.common.Json;
 import dev.freshet.common.Settings;
 import dev.freshet.common.Topics;
+import dev.freshet.common.definitions.FeatureDefinitions;
+import dev.freshet.common.definitions.SourceDefinition;
 import dev.freshet.common.freshness.ConsistencyToken;
 import dev.freshet.common.freshness.Lsn;
 import java.math.BigDecimal;
@@ -263,6 +265,14 @@ class EndToEndIT {
     assertThat(typed.getField("events_1h")).isEqualTo(1L);
     assertThat(typed.getField("country")).isEqualTo("DE");
     assertThat(typed.getField("last_viewed_category")).isNull();
+
+    // The change that produced it is in its source's change history, as written and unpacked.
+    SourceDefinition events = FeatureDefinitions.bundled().sources().stream()
+        .filter(s -> s.topic().equals(Topics.EVENTS_CHANGES)).findFirst().orElseThrow();
+    Record change = Served.awaitRows(SharedStack.get().pipeline().offlineSink().changeHistory(events), "lsn", lsn, r -> true).get(0);
+    assertThat(change.getField("op")).isEqualTo("c");
+    assertThat(((Map<?, ?>) change.getField("after")).get("user_id")).isEqualTo(Long.toString(user));
+    assertThat((String) change.getField("event")).contains("\"lsn\":" + lsn);
   }
 
   private HttpJson.Response generate(long user) {

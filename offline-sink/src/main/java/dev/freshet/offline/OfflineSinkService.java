@@ -5,12 +5,17 @@ import dev.freshet.common.OpsServer;
 import dev.freshet.common.Schedulers;
 import dev.freshet.common.ServiceMain;
 import dev.freshet.common.Settings;
+import dev.freshet.common.definitions.SourceDefinition;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.iceberg.CatalogProperties;
@@ -22,19 +27,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Appends two topics to Iceberg: feature vectors to the feature log and served generations to the
- * generation log, each through its own consumer loop and {@link TopicAppender}, in one catalog.
+ * Appends topics to Iceberg, each through its own consumer loop and {@link TopicAppender}, in one
+ * catalog: feature vectors to the feature log, served generations to the generation log, and each
+ * declared source's change events to its change history ({@link ChangeHistory}).
  */
 public final class OfflineSinkService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OfflineSinkService.class);
 
   private final JdbcCatalog catalog;
   private final ExecutorService commitPool = Schedulers.daemon("freshet-iceberg-commit");
-  private final KafkaFedTable featureLog;
-  private final KafkaFedTable generationLog;
-  private final ConsumerLoop features;
-  private final ConsumerLoop generations;
+  private final List<Feed> feeds = new ArrayList<>();
   private final OpsServer ops;
+
+  /** One topic appended to one table by one consumer loop. */
+  private record Feed(String topic, KafkaFedTable table, ConsumerLoop loop) {}
 
   private OfflineSinkService(OfflineSinkConfig config) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -43,36 +49,60 @@ public final class OfflineSinkService implements AutoCloseable {
     if (!catalog.namespaceExists(ns)) {
       catalog.createNamespace(ns);
     }
-    featureLog = new KafkaFedTable(catalog, TableIdentifier.of(ns, config.table()), FeatureLog.SCHEMA, FeatureLog.evolve(config.definitions()),
-        commitPool);
-    generationLog = new KafkaFedTable(catalog, TableIdentifier.of(ns, config.generationTable()), GenerationLog.SCHEMA, t -> t,
-        commitPool);
-    features = ConsumerLoop.start("freshet-offline-sink",
-        ConsumerLoop.sinkConsumerProperties(config.kafkaBootstrapServers(), config.groupId(), config.sessionTimeout()), config.featuresTopic(),
-        new TopicAppender(config.featuresTopic(), featureLog, FeatureLog::row, config.commitInterval(), registry));
-    generations = ConsumerLoop.start("freshet-offline-sink-generations",
-        ConsumerLoop.sinkConsumerProperties(config.kafkaBootstrapServers(), config.groupId() + "-generations", config.sessionTimeout()),
-        config.generationsTopic(),
-        new TopicAppender(config.generationsTopic(), generationLog, GenerationLog::row, config.commitInterval(), registry));
+    try {
+      feed(config, registry, "", config.featuresTopic(),
+          new KafkaFedTable(catalog, TableIdentifier.of(ns, config.table()), FeatureLog.SCHEMA, FeatureLog.evolve(config.definitions()),
+              commitPool), FeatureLog::row);
+      feed(config, registry, "-generations", config.generationsTopic(),
+          new KafkaFedTable(catalog, TableIdentifier.of(ns, config.generationTable()), GenerationLog.SCHEMA, t -> t, commitPool),
+          GenerationLog::row);
+      for (SourceDefinition source : config.definitions().sources()) {
+        feed(config, registry, "-changes-" + source.name(), source.topic(),
+            new KafkaFedTable(catalog, TableIdentifier.of(ns, ChangeHistory.tableName(source)), ChangeHistory.SCHEMA, ChangeHistory.layout(),
+                commitPool), ChangeHistory::row);
+      }
+    } catch (RuntimeException e) {
+      close(); // the loops already started must not outlive a failed start
+      throw e;
+    }
     ops = OpsServer.start(config.opsHost(), config.opsPort(), registry, () -> {
-      OpsServer.Health f = features.health("appending to " + featureLog.table().name());
-      return f.up() ? generations.health(f.detail() + " and " + generationLog.table().name()) : f;
+      for (Feed f : feeds) {
+        OpsServer.Health h = f.loop().health(f.topic());
+        if (!h.up()) {
+          return h;
+        }
+      }
+      return new OpsServer.Health(true, "appending " + feeds.stream().map(f -> f.topic() + " to " + f.table().table().name()).toList());
     });
-    LOG.info("offline-sink: {} -> {}, {} -> {}, warehouse {} (ops port {})", config.featuresTopic(), featureLog.table().name(),
-        config.generationsTopic(), generationLog.table().name(), config.warehouse(), ops.port());
+    feeds.forEach(f -> LOG.info("offline-sink: {} -> {}", f.topic(), f.table().table().name()));
+    LOG.info("offline-sink: warehouse {} (ops port {})", config.warehouse(), ops.port());
+  }
+
+  /** Starts a consumer loop (group id {@code offline-sink.group-id} + {@code groupSuffix}) appending {@code topic} to {@code table}. */
+  private void feed(OfflineSinkConfig config, PrometheusMeterRegistry registry, String groupSuffix, String topic, KafkaFedTable table,
+      TopicAppender.RowMapper rows) {
+    ConsumerLoop loop = ConsumerLoop.start("freshet-offline-sink" + groupSuffix,
+        ConsumerLoop.sinkConsumerProperties(config.kafkaBootstrapServers(), config.groupId() + groupSuffix, config.sessionTimeout()),
+        topic, new TopicAppender(topic, table, rows, config.commitInterval(), registry));
+    feeds.add(new Feed(topic, table, loop));
   }
 
   static JdbcCatalog openCatalog(OfflineSinkConfig config) {
+    return openCatalog(config.catalogUri(), config.warehouse());
+  }
+
+  /** The JDBC catalog at {@code catalogUri}, its tables under {@code warehouse} (created if missing). */
+  static JdbcCatalog openCatalog(String catalogUri, Path warehouse) {
     try {
-      Files.createDirectories(config.warehouse());
+      Files.createDirectories(warehouse);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create warehouse " + config.warehouse(), e);
+      throw new UncheckedIOException("cannot create warehouse " + warehouse, e);
     }
     JdbcCatalog catalog = new JdbcCatalog();
     catalog.setConf(new Configuration());
     catalog.initialize("freshet", Map.of(
-        CatalogProperties.URI, config.catalogUri(),
-        CatalogProperties.WAREHOUSE_LOCATION, config.warehouse().toUri().toString(),
+        CatalogProperties.URI, catalogUri,
+        CatalogProperties.WAREHOUSE_LOCATION, warehouse.toUri().toString(),
         "jdbc.schema-version", "V1"));
     return catalog;
   }
@@ -87,26 +117,33 @@ public final class OfflineSinkService implements AutoCloseable {
   }
 
   public Table featureLog() {
-    return featureLog.table();
+    return feeds.get(0).table().table();
   }
 
   public Table generationLog() {
-    return generationLog.table();
+    return feeds.get(1).table().table();
   }
 
-  /** What stopped a loop, or null while both run. */
+  /** The change history of a declared source. */
+  public Table changeHistory(SourceDefinition source) {
+    return feeds.stream().filter(f -> f.topic().equals(source.topic())).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no change history for source " + source.name())).table().table();
+  }
+
+  /** What stopped a loop, or null while they all run. */
   public String failure() {
-    return features.failure() != null ? features.failure() : generations.failure();
+    return feeds.stream().map(f -> f.loop().failure()).filter(Objects::nonNull).findFirst().orElse(null);
   }
 
-  /** Both loops drain and commit their last batch, then the catalog and the commit pool close. */
+  /** Every loop drains and commits its last batch, then the catalog and the commit pool close. */
   @Override
   public void close() {
-    features.close();
-    generations.close();
+    feeds.forEach(f -> f.loop().close());
     catalog.close();
     commitPool.shutdown();
-    ops.close();
+    if (ops != null) {
+      ops.close();
+    }
   }
 
   public static void main(String[] args) {

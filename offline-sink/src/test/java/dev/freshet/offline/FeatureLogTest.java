@@ -22,8 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.iceberg.CatalogProperties;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.TableIdentifier;
@@ -55,10 +53,7 @@ class FeatureLogTest {
 
   @BeforeEach
   void open() {
-    catalog = new JdbcCatalog();
-    catalog.setConf(new Configuration());
-    catalog.initialize("freshet", Map.of(CatalogProperties.URI, "jdbc:sqlite:" + dir.resolve("catalog.db"),
-        CatalogProperties.WAREHOUSE_LOCATION, dir.resolve("warehouse").toUri().toString(), "jdbc.schema-version", "V1"));
+    catalog = OfflineSinkService.openCatalog("jdbc:sqlite:" + dir.resolve("catalog.db"), dir.resolve("warehouse"));
     catalog.createNamespace(Namespace.of("freshet"));
   }
 

@@ -10,8 +10,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.iceberg.CatalogProperties;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Namespace;
@@ -61,10 +59,7 @@ class KafkaFedTableTest {
   }
 
   private JdbcCatalog catalog() {
-    JdbcCatalog c = new JdbcCatalog();
-    c.setConf(new Configuration());
-    c.initialize("freshet", Map.of(CatalogProperties.URI, "jdbc:sqlite:" + dir.resolve("catalog.db"),
-        CatalogProperties.WAREHOUSE_LOCATION, dir.resolve("warehouse").toUri().toString(), "jdbc.schema-version", "V1"));
+    JdbcCatalog c = OfflineSinkService.openCatalog("jdbc:sqlite:" + dir.resolve("catalog.db"), dir.resolve("warehouse"));
     catalogs.add(c);
     return c;
   }
