@@ -1,7 +1,7 @@
 package dev.freshet.features;
 
 /** A change event the topology cannot interpret; the message is the dead-letter reason. */
-final class MalformedChangeException extends RuntimeException {
+public final class MalformedChangeException extends RuntimeException {
   MalformedChangeException(String reason) {
     super(reason);
   }

@@ -1,5 +1,6 @@
 package dev.freshet.features;
 
+import java.io.Serializable;
 import java.time.Instant;
 
 /**
@@ -7,4 +8,4 @@ import java.time.Instant;
  * entity) with {@code after} (null: the row leaves it). Carrying the old row makes retraction
  * exact without the aggregator keeping every row. Keyed by entity id on the repartition topic.
  */
-public record RowDelta(String entity, SourceRow before, SourceRow after, long lsn, Instant commitTime) {}
+public record RowDelta(String entity, SourceRow before, SourceRow after, long lsn, Instant commitTime) implements Serializable {}

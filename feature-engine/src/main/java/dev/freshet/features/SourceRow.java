@@ -1,5 +1,6 @@
 package dev.freshet.features;
 
+import java.io.Serializable;
 import java.time.Instant;
 import java.util.Map;
 
@@ -8,4 +9,4 @@ import java.util.Map;
  * the declared columns' values, parsed once at the edge into their types (String, Long,
  * BigDecimal, Instant, Boolean; null for SQL NULL). Stored and sent as {@link StateCodec#ROWS}.
  */
-public record SourceRow(String source, String pk, String entity, Instant eventTime, Map<String, Object> values) {}
+public record SourceRow(String source, String pk, String entity, Instant eventTime, Map<String, Object> values) implements Serializable {}

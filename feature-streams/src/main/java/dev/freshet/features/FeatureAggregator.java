@@ -75,6 +75,7 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
   private KeyValueStore<String, SourceRow> windowRows;
   private KeyValueStore<String, SourceRow> lifetimeRows;
   private KeyValueStore<String, EntityState> states;
+  private EntityRows rows;
   private ExpirySchedule expiries;
   private Map<String, EntityAggregates> cache;
   /** Entities with an unpublished change, in the order of their first change. */
@@ -99,6 +100,7 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
     this.windowRows = context.getStateStore(WINDOW_ROWS_STORE);
     this.lifetimeRows = context.getStateStore(LIFETIME_ROWS_STORE);
     this.states = context.getStateStore(ENTITY_STATE_STORE);
+    this.rows = new EntityRows(plan, stored(windowRows), stored(lifetimeRows));
     // Derived from the stores: rebuilt after every (re)initialisation, e.g. after a restore.
     this.cache = new LinkedHashMap<>(1024, 0.75f, true) {
       @Override
@@ -138,55 +140,15 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
     }
     RowDelta delta = record.value().delta();
     String entity = delta.entity();
-    long nowMs = context.currentSystemTimeMs();
-    EntityAggregates aggregates = aggregatesAt(entity, nowMs);
-    // Everything that can fail first (typing, filters, the accumulators in memory), the stores
-    // after: a record that fails (dead-lettered by the processing exception handler) changes no
-    // store, and the entity's aggregates, perhaps half updated, are dropped and rebuilt from them.
-    TypedRow before = delta.before() == null ? null : plan.typed(delta.before());
-    boolean retract = before != null && (!before.source().oldRowsInEvents || delta.before().equals(kept(entity, delta.before())));
-    TypedRow after = delta.after() == null ? null : plan.typed(delta.after());
-    // The row kept for the new row's key is the old row this change retracts (no store read then:
-    // an update keeps its key), or none.
-    boolean add = after != null && (!after.source().oldRowsInEvents
-        || retract && rowKey(entity, delta.before()).equals(rowKey(entity, delta.after()))
-        || kept(entity, delta.after()) == null);
-    boolean retractedFromWindows = false;
-    boolean addedToWindows = false;
+    EntityAggregates aggregates = aggregatesAt(entity, context.currentSystemTimeMs());
     try {
-      retractedFromWindows = retract && aggregates.retract(before);
-      addedToWindows = add && aggregates.add(after);
+      rows.apply(aggregates, delta);
     } catch (RuntimeException e) {
-      cache.remove(entity);
+      cache.remove(entity); // perhaps half updated: rebuilt from the stores next time
       throw e;
     }
-    if (retract) {
-      if (retractedFromWindows) {
-        windowRows.delete(rowKey(entity, delta.before()));
-      }
-      if (before.source().keptForLifetime(before)) {
-        lifetimeRows.delete(rowKey(entity, delta.before()));
-      }
-    }
-    if (add) {
-      if (addedToWindows) {
-        windowRows.put(rowKey(entity, delta.after()), delta.after());
-      }
-      if (after.source().keptForLifetime(after)) {
-        lifetimeRows.put(rowKey(entity, delta.after()), delta.after());
-      }
-    }
-    EntityState state = aggregates.state;
-    if (delta.lsn() >= state.lsn) {
-      state.lsn = delta.lsn();
-      state.commitTime = delta.commitTime();
-    }
-    if (delta.after() != null && (state.maxEventTime == null || delta.after().eventTime().isAfter(state.maxEventTime))) {
-      state.maxEventTime = delta.after().eventTime();
-    }
-    state.unpublished = true;
     changed.add(entity);
-    states.put(entity, state);
+    states.put(entity, aggregates.state);
   }
 
   /** Publishes every changed entity, then every entity whose next expiry is due by {@code nowMs}. */
@@ -255,30 +217,16 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
     if (aggregates == null) {
       EntityState state = Objects.requireNonNullElseGet(states.get(entity), EntityState::new);
       aged = new ArrayList<>();
-      try (KeyValueIterator<String, SourceRow> inWindows = windowRows.prefixScan(entity + "\u0000", new StringSerializer());
-          KeyValueIterator<String, SourceRow> kept = lifetimeRows.prefixScan(entity + "\u0000", new StringSerializer())) {
+      try (KeyValueIterator<String, SourceRow> inWindows = windowRows.prefixScan(EntityRows.entityPrefix(entity), new StringSerializer());
+          KeyValueIterator<String, SourceRow> kept = lifetimeRows.prefixScan(EntityRows.entityPrefix(entity), new StringSerializer())) {
         aggregates = EntityAggregates.rebuild(plan, state, nowNanos, typed(inWindows), typed(kept), aged);
       }
       cache.put(entity, aggregates);
     } else {
       aged = aggregates.advanceTo(nowNanos);
     }
-    for (TypedRow row : aged) {
-      windowRows.delete(rowKey(entity, row.source().definition.name(), row.pk()));
-    }
+    rows.dropAged(entity, aged);
     return aggregates;
-  }
-
-  /**
-   * The entity's kept row with this one's primary key, or null. For a source whose events carry
-   * the old rows nothing upstream checks them, and CDC is at-least-once: an old row is retracted
-   * only if it is the one kept, and a new row added only if none is kept for its key, so a
-   * re-delivered event (of a row since replaced, or already added) changes nothing.
-   */
-  private SourceRow kept(String entity, SourceRow row) {
-    String key = rowKey(entity, row);
-    SourceRow inWindows = windowRows.get(key);
-    return inWindows != null ? inWindows : lifetimeRows.get(key);
   }
 
   private Iterator<TypedRow> typed(KeyValueIterator<String, SourceRow> rows) {
@@ -289,6 +237,22 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
 
       public TypedRow next() {
         return plan.typed(rows.next().value);
+      }
+    };
+  }
+
+  private static EntityRows.Store stored(KeyValueStore<String, SourceRow> store) {
+    return new EntityRows.Store() {
+      public SourceRow get(String key) {
+        return store.get(key);
+      }
+
+      public void put(String key, SourceRow row) {
+        store.put(key, row);
+      }
+
+      public void delete(String key) {
+        store.delete(key);
       }
     };
   }
@@ -304,14 +268,6 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
       expiries.add(dueMs, entity);
     }
     state.dueMs = dueMs;
-  }
-
-  private static String rowKey(String entity, SourceRow row) {
-    return rowKey(entity, row.source(), row.pk());
-  }
-
-  private static String rowKey(String entity, String source, String pk) {
-    return entity + "\u0000" + source + "\u0000" + pk;
   }
 
   private static long ceilMillis(long nanos) {

@@ -107,38 +107,27 @@ final class RowTracker implements Processor<String, String, String, Routed> {
     // Forward first, then change the stores: a failure while forwarding (the record is then
     // dead-lettered by the processing exception handler) leaves this processor's state untouched.
     SourceRow previous = keepsRows ? rows.get(change.pk()) : change.before();
+    Long streamTime = streamTimes.get(STREAM_TIME_KEY);
+    ChangeRouting routing = ChangeRouting.of(source, change, previous, streamTime);
+    if (routing.lateReason() != null) {
+      late.increment();
+      deadLetter(record, routing.lateReason());
+      return;
+    }
+    for (RowDelta delta : routing.deltas()) {
+      context.forward(record.withKey(delta.entity()).withValue(Routed.delta(delta)));
+    }
     if (change.isDelete()) {
-      if (previous != null) {
-        forward(record, previous.entity(), previous, null, change);
-        if (keepsRows) {
-          rows.delete(change.pk());
-        }
+      if (keepsRows && previous != null) {
+        rows.delete(change.pk());
       }
       return;
     }
-    SourceRow after = change.after();
-    Long streamTime = streamTimes.get(STREAM_TIME_KEY);
-    if (previous == null && change.insert() && streamTime != null
-        && after.eventTime().isBefore(Instant.ofEpochMilli(streamTime).minus(source.allowedLateness()))) {
-      late.increment();
-      deadLetter(record, "late event: " + source.eventTime() + " " + after.eventTime() + " is "
-          + Duration.between(after.eventTime(), Instant.ofEpochMilli(streamTime)).toSeconds()
-          + " s behind the newest event time seen (" + Instant.ofEpochMilli(streamTime)
-          + "); source '" + source.name() + "' allows " + source.allowedLateness().toSeconds() + " s");
-      return;
-    }
-    if (previous != null && !previous.entity().equals(after.entity())) {
-      forward(record, previous.entity(), previous, null, change);
-      forward(record, after.entity(), null, after, change);
-    } else {
-      forward(record, after.entity(), previous, after, change);
-    }
     if (keepsRows) {
-      rows.put(change.pk(), after);
+      rows.put(change.pk(), change.after());
     }
-    // Capped at the wall clock: one row dated in the future must not make every later row late.
-    long advanced = Math.min(after.eventTime().toEpochMilli(), context.currentSystemTimeMs());
-    if (streamTime == null || advanced > streamTime) {
+    Long advanced = ChangeRouting.streamTimeAfter(streamTime, change.after(), context.currentSystemTimeMs());
+    if (!advanced.equals(streamTime)) {
       streamTimes.put(STREAM_TIME_KEY, advanced);
     }
   }
@@ -164,11 +153,6 @@ final class RowTracker implements Processor<String, String, String, Routed> {
       sweptThrough = it.hasNext() ? last : null; // at the end: the next slice starts over
     }
     unneeded.forEach(rows::delete);
-  }
-
-  private void forward(Record<String, String> record, String entity, SourceRow before, SourceRow after, RowChange change) {
-    RowDelta delta = new RowDelta(entity, before, after, change.lsn(), change.commitTime());
-    context.forward(record.withKey(entity).withValue(Routed.delta(delta)));
   }
 
   /** Passes ingest-cdc's marker on, as this source's stream, to every aggregator task. */

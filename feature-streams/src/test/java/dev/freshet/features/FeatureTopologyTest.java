@@ -424,6 +424,107 @@ class FeatureTopologyTest {
     }
   }
 
+  /**
+   * The engine's replay (what training sets recompute from the change history) against the
+   * stream: random inserts, updates, deletes, moves between users, late and future-dated rows in
+   * two sources, with windows decaying between them; every vector the topology published equals
+   * the replay's values at the vector's time, from the same change events applied at the times
+   * the topology processed them.
+   */
+  @Test
+  void theEnginesReplayOfTheChangesEqualsEveryVectorTheStreamPublished() {
+    record Sent(String source, String key, String value, long atMs) {}
+    List<Sent> sent = new java.util.ArrayList<>();
+    TestInputTopic<String, String> users = usersTopic();
+    java.util.Random random = new java.util.Random(11);
+    Map<Long, String> liveEvents = new java.util.TreeMap<>();
+    Map<Long, String> liveUsers = new java.util.TreeMap<>();
+    Instant now = NOW;
+    for (int i = 1; i <= 800; i++) {
+      int dice = random.nextInt(20);
+      if (dice < 2) { // a users row: insert, update or delete (replica identity full: the old row comes along)
+        long id = 1 + random.nextInt(4);
+        String old = liveUsers.get(id);
+        String op = old == null ? "c" : random.nextInt(3) == 0 ? "d" : "u";
+        String updated = op.equals("d") ? null : "{\"id\":" + id + ",\"name\":\"x\",\"country\":\"" + (random.nextBoolean() ? "PL" : "SE")
+            + "\",\"created_at\":\"" + now.minusSeconds(random.nextInt(40 * 86_400)) + "\"}";
+        String value = event(op, old, updated, ++lsn);
+        if (updated == null) {
+          liveUsers.remove(id);
+        } else {
+          liveUsers.put(id, updated);
+        }
+        users.pipeInput("{\"id\":" + id + "}", value);
+        sent.add(new Sent("users", "{\"id\":" + id + "}", value, now.toEpochMilli()));
+      } else {
+        long id;
+        String op;
+        if (liveEvents.isEmpty() || dice < 12) {
+          id = i;
+          op = "c";
+        } else {
+          id = liveEvents.keySet().stream().skip(random.nextInt(liveEvents.size())).findFirst().orElseThrow();
+          op = dice < 17 ? "u" : "d";
+        }
+        // Mostly recent, some older than the 10 minutes the source allows for new rows, a few ahead of the clock.
+        Instant at = random.nextInt(10) == 0 ? now.minus(Duration.ofMinutes(11 + random.nextInt(120)))
+            : random.nextInt(30) == 0 ? now.plusSeconds(1 + random.nextInt(600)) : now.minusSeconds(random.nextInt(540));
+        String kind = switch (random.nextInt(3)) {
+          case 0 -> "purchase";
+          case 1 -> "view";
+          default -> "click";
+        };
+        String after = op.equals("d") ? null : row(id, 1 + random.nextInt(4), kind, kind.equals("purchase") ? random.nextInt(300) + ".25" : null,
+            at, "cat-" + random.nextInt(4), random.nextInt(5) == 0 ? null : "author-" + random.nextInt(3), "item-" + random.nextInt(9));
+        if (after != null && after.contains("\"author\":\"null\"")) {
+          after = after.replace("\"author\":\"null\"", "\"author\":null");
+        }
+        String value = event(op, op.equals("d") ? "{\"id\":" + id + "}" : null, after, ++lsn);
+        if (after == null) {
+          liveEvents.remove(id);
+        } else {
+          liveEvents.put(id, after);
+        }
+        changes.pipeInput("{\"id\":" + id + "}", value);
+        sent.add(new Sent("events", "{\"id\":" + id + "}", value, now.toEpochMilli()));
+      }
+      Duration pause = switch (random.nextInt(40)) {
+        case 0 -> Duration.ofMinutes(1 + random.nextInt(90)); // rows leave the shorter windows
+        case 1 -> Duration.ofHours(1 + random.nextInt(30));
+        default -> Duration.ofMillis(25);
+      };
+      driver.advanceWallClockTime(pause);
+      now = now.plus(pause);
+    }
+    driver.advanceWallClockTime(Duration.ofDays(8)); // and decay with no change at all
+    List<TestRecord<String, FeatureVector>> published = features.readRecordsToList();
+    assertThat(published).hasSizeGreaterThan(500);
+    assertThat(deadLetters.readValuesToList()).extracting(DeadLetter::reason).anyMatch(r -> r.startsWith("late event"));
+
+    FeatureReplay replay = new FeatureReplay(FeatureDefinitions.bundled());
+    Map<String, FeatureReplay.Partition> partitions = Map.of("events", replay.partition("events"), "users", replay.partition("users"));
+    Map<String, FeatureReplay.Entity> entities = new java.util.HashMap<>();
+    int next = 0;
+    int compared = 0;
+    for (var record : published) {
+      FeatureVector vector = record.value();
+      long publishedAt = vector.computedAt().toEpochMilli();
+      // The topology publishes on its tick, after the changes processed before it.
+      for (; next < sent.size() && sent.get(next).atMs() < publishedAt; next++) {
+        Sent s = sent.get(next);
+        for (RowDelta delta : partitions.get(s.source()).route(s.key(), s.value(), s.atMs())) {
+          entities.computeIfAbsent(delta.entity(), e -> replay.entity()).apply(delta, s.atMs());
+        }
+      }
+      Map<String, Object> recomputed = entities.get(vector.userId()).valuesAt(publishedAt);
+      assertThat(Json.read(Json.write(recomputed), Map.class)).as("user %s at %s", vector.userId(), vector.computedAt())
+          .isEqualTo(Json.read(Json.write(vector.features()), Map.class));
+      compared++;
+    }
+    assertThat(compared).isEqualTo(published.size());
+    assertThat(partitions.get("events").late()).isPositive();
+  }
+
   @Test
   void malformedChangesGoToDeadLettersAndProcessingContinues() {
     changes.pipeInput("{\"id\":1}", "not json at all");
