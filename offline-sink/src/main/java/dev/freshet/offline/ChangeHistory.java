@@ -2,7 +2,6 @@ package dev.freshet.offline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.freshet.common.Json;
-import dev.freshet.common.definitions.SourceDefinition;
 import dev.freshet.common.freshness.Watermark;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -26,7 +25,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * Partitioned by day of commit time, sorted by LSN.
  */
 final class ChangeHistory {
-  static final String TABLE_PREFIX = "changes_";
   static final Schema SCHEMA = new Schema(
       Types.NestedField.required(1, "op", Types.StringType.get(), "c insert, u update, d delete, r snapshot read"),
       Types.NestedField.optional(2, "pk", Types.StringType.get(), "the row's primary key value"),
@@ -40,11 +38,6 @@ final class ChangeHistory {
       Types.NestedField.required(10, "kafka_offset", Types.LongType.get()));
 
   private ChangeHistory() {}
-
-  /** The history table's name for a source. */
-  static String tableName(SourceDefinition source) {
-    return TABLE_PREFIX + source.name();
-  }
 
   private static Types.MapType mapOfText(int firstId) {
     return Types.MapType.ofOptional(firstId, firstId + 1, Types.StringType.get(), Types.StringType.get());

@@ -36,19 +36,11 @@ final class FeatureColumns {
     int placeholderId = 1_000_000;
     for (SourceDefinition s : definitions.sources()) {
       for (FeatureDefinition f : s.features()) {
-        types.put(f.name(), type(f, s.columns().get(f.column()), placeholderId++));
+        Type value = scalar(s.valueType(f));
+        types.put(f.name(), f.aggregation().listValued() ? Types.ListType.ofOptional(placeholderId++, value) : value);
       }
     }
     return types;
-  }
-
-  private static Type type(FeatureDefinition f, ColumnType column, int elementId) {
-    return switch (f.aggregation()) {
-      case COUNT, COUNT_DISTINCT -> Types.LongType.get();
-      case AVG -> DECIMAL;
-      case SUM, MIN, MAX, FIRST, LAST -> scalar(column);
-      case TOP_K, LAST_N -> Types.ListType.ofOptional(elementId, scalar(column));
-    };
   }
 
   private static Type scalar(ColumnType column) {

@@ -1,6 +1,7 @@
 package dev.freshet.offline;
 
 import dev.freshet.common.ConsumerLoop;
+import dev.freshet.common.OfflineTables;
 import dev.freshet.common.Settings;
 import dev.freshet.common.Topics;
 import dev.freshet.common.definitions.FeatureDefinitions;
@@ -38,9 +39,9 @@ public record OfflineSinkConfig(
         s.string("topics.generations", Topics.GENERATIONS),
         warehouse,
         s.string("iceberg.catalog-uri", "jdbc:sqlite:" + warehouse.resolve("catalog.db")),
-        s.string("iceberg.namespace", "freshet"),
-        s.string("iceberg.table", "user_features_log"),
-        s.string("iceberg.generation-table", "generation_log"),
+        s.string("iceberg.namespace", OfflineTables.NAMESPACE),
+        s.string("iceberg.table", OfflineTables.FEATURE_LOG),
+        s.string("iceberg.generation-table", OfflineTables.GENERATION_LOG),
         s.duration("offline-sink.commit-interval", Duration.ofSeconds(5)),
         s.duration("offline-sink.session-timeout", ConsumerLoop.DEFAULT_SESSION_TIMEOUT),
         FeatureDefinitions.loadOrBundled(s.string("features.definitions", "")),

@@ -1,6 +1,7 @@
 package dev.freshet.offline;
 
 import dev.freshet.common.ConsumerLoop;
+import dev.freshet.common.OfflineTables;
 import dev.freshet.common.OpsServer;
 import dev.freshet.common.Schedulers;
 import dev.freshet.common.ServiceMain;
@@ -58,7 +59,7 @@ public final class OfflineSinkService implements AutoCloseable {
           GenerationLog::row);
       for (SourceDefinition source : config.definitions().sources()) {
         feed(config, registry, "-changes-" + source.name(), source.topic(),
-            new KafkaFedTable(catalog, TableIdentifier.of(ns, ChangeHistory.tableName(source)), ChangeHistory.SCHEMA, ChangeHistory.layout(),
+            new KafkaFedTable(catalog, TableIdentifier.of(ns, OfflineTables.changeHistory(source)), ChangeHistory.SCHEMA, ChangeHistory.layout(),
                 commitPool), ChangeHistory::row);
       }
     } catch (RuntimeException e) {

@@ -5,10 +5,18 @@ import static org.apache.spark.sql.functions.format_number;
 import static org.apache.spark.sql.functions.regexp_replace;
 import static org.apache.spark.sql.functions.to_json;
 
+import dev.freshet.common.OfflineTables;
+import dev.freshet.common.definitions.FeatureDefinition;
+import dev.freshet.common.definitions.FeatureDefinitions;
+import dev.freshet.common.definitions.SourceDefinition;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -20,6 +28,7 @@ import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DecimalType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
 
 /**
  * {@code bin/training-set}: a point-in-time training set from the Iceberg feature log, on Spark
@@ -40,10 +49,6 @@ public final class TrainingSet {
       System.err.println(e.getMessage());
       System.exit(2);
       return;
-    }
-    if (options.mode() == TrainingSetOptions.Mode.EXACT) {
-      System.err.println("--mode exact is not built yet: only served (the vectors the online store held) is");
-      System.exit(2);
     }
     String sqlite = "jdbc:sqlite:";
     if (options.catalogUri().startsWith(sqlite) && !Files.exists(Path.of(options.catalogUri().substring(sqlite.length())))) {
@@ -87,14 +92,9 @@ public final class TrainingSet {
   /** Writes the training set; returns its row count (one per label). */
   static long run(SparkSession spark, TrainingSetOptions options) {
     Dataset<Row> labels = labels(spark, options);
-    Dataset<Row> log = spark.table(CATALOG + "." + options.table());
-    List<String> available = Arrays.asList(((StructType) log.schema().apply("feature_values").dataType()).fieldNames());
-    List<String> features = options.features().isEmpty() ? available : options.features();
-    List<String> unknown = features.stream().filter(f -> !available.contains(f)).toList();
-    if (!unknown.isEmpty()) {
-      throw new IllegalArgumentException("unknown features " + unknown + "; the feature log has " + available);
-    }
-    Dataset<Row> set = ServedMode.join(labels, log, features);
+    boolean exact = options.mode() == TrainingSetOptions.Mode.EXACT;
+    LongAccumulator notApplied = spark.sparkContext().longAccumulator("change events that changed no user");
+    Dataset<Row> set = exact ? exact(spark, options, labels, notApplied) : served(spark, options, labels);
     boolean csv = options.format() == TrainingSetOptions.Format.CSV;
     if (csv) {
       set = set.select(csvColumns(set.schema()));
@@ -103,8 +103,52 @@ public final class TrainingSet {
     // CSV as RFC 4180 has it (a quote inside a field is doubled), which pandas and spreadsheets read.
     Map<String, String> csvOptions = csv ? Map.of("header", "true", "escape", "\"") : Map.of();
     set.write().mode("overwrite").format(format).options(csvOptions).save(options.out().toString());
+    if (exact) {
+      System.out.println("exact: " + notApplied.value() + " change events changed no user (malformed or late: the stream dead-lettered"
+          + " them too; or the delete of a row never seen)");
+    }
     spark.catalog().clearCache(); // what the join persisted for its two uses
     return spark.read().format(format).options(csvOptions).load(options.out().toString()).count();
+  }
+
+  private static Dataset<Row> served(SparkSession spark, TrainingSetOptions options, Dataset<Row> labels) {
+    Dataset<Row> log = spark.table(CATALOG + "." + options.table());
+    List<String> available = Arrays.asList(((StructType) log.schema().apply("feature_values").dataType()).fieldNames());
+    return ServedMode.join(labels, log, chosen(options, available, "the feature log has"));
+  }
+
+  private static Dataset<Row> exact(SparkSession spark, TrainingSetOptions options, Dataset<Row> labels, LongAccumulator notApplied) {
+    String yaml = definitionsText(options);
+    FeatureDefinitions definitions = FeatureDefinitions.parse(yaml, "definitions");
+    Map<String, Dataset<Row>> changes = new HashMap<>();
+    for (SourceDefinition source : definitions.sources()) {
+      changes.put(source.name(), spark.table(CATALOG + "." + options.namespace() + "." + OfflineTables.changeHistory(source)));
+    }
+    List<String> features = chosen(options, definitions.features().map(FeatureDefinition::name).toList(), "the definitions declare");
+    return ExactMode.join(labels, changes, yaml, features, notApplied);
+  }
+
+  /** The features asked for (all when none were named), each one of {@code available}. */
+  private static List<String> chosen(TrainingSetOptions options, List<String> available, String where) {
+    List<String> features = options.features().isEmpty() ? available : options.features();
+    List<String> unknown = features.stream().filter(f -> !available.contains(f)).toList();
+    if (!unknown.isEmpty()) {
+      throw new IllegalArgumentException("unknown features " + unknown + "; " + where + " " + available);
+    }
+    return features;
+  }
+
+  private static String definitionsText(TrainingSetOptions options) {
+    try {
+      if (options.definitions() != null) {
+        return Files.readString(options.definitions());
+      }
+      try (InputStream in = FeatureDefinitions.class.getResourceAsStream(FeatureDefinitions.BUNDLED)) {
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read the feature definitions " + options.definitions() + ": " + e.getMessage());
+    }
   }
 
   /** The labels with {@code user_id} as a string and {@code label_time} as a timestamp; a row lacking either is refused. */

@@ -1,5 +1,6 @@
 package dev.freshet.training;
 
+import dev.freshet.common.OfflineTables;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -10,7 +11,9 @@ import java.util.Set;
  * What {@code bin/training-set} was asked for, parsed once at the edge.
  *
  * @param labels a CSV file (with a header) or Parquet file/directory of {@code user_id, label_time, label columns...}
- * @param features the features to export; empty: all the feature log has
+ * @param features the features to export; empty: all the feature log has (served) or the definitions declare (exact)
+ * @param definitions the feature definitions the exact mode computes (offline-sink's and feature-streams'
+ *     {@code features.definitions}); null: the bundled ones
  * @param catalogUri the Iceberg JDBC catalog offline-sink writes (by default SQLite in the warehouse)
  * @param table the feature log, {@code namespace.table} in that catalog
  * @param master Spark's master: {@code local[*]} here, a cluster's under {@code spark-submit}
@@ -18,18 +21,25 @@ import java.util.Set;
  *     suits a cluster. In local mode 8 per core by default: 200 tasks per shuffle on 2 cores made the
  *     benchmark's export 45 % slower
  */
-public record TrainingSetOptions(Path labels, List<String> features, Path out, Format format, Mode mode, Path warehouse, String catalogUri,
-    String table, String master, int shufflePartitions) {
+public record TrainingSetOptions(Path labels, List<String> features, Path out, Format format, Mode mode, Path definitions, Path warehouse,
+    String catalogUri, String table, String master, int shufflePartitions) {
 
   public enum Format { PARQUET, CSV }
 
   public enum Mode { SERVED, EXACT }
 
+  /** The namespace of {@link #table}, where the change histories are too. */
+  public String namespace() {
+    int dot = table.lastIndexOf('.');
+    return dot < 0 ? OfflineTables.NAMESPACE : table.substring(0, dot);
+  }
+
   static final String USAGE = """
       bin/training-set --labels FILE --out DIR [--features all|NAME,NAME...] [--format parquet|csv] [--mode served|exact]
+                       [--definitions FILE (exact mode; default: the bundled ones)]
                        [--warehouse .freshet/local/warehouse] [--catalog-uri jdbc:sqlite:WAREHOUSE/catalog.db]
                        [--table freshet.user_features_log] [--master local[*]] [--shuffle-partitions 8 per local core, else Spark's]""";
-  private static final Set<String> NAMES = Set.of("labels", "features", "out", "format", "mode", "warehouse", "catalog-uri", "table", "master",
+  private static final Set<String> NAMES = Set.of("labels", "features", "out", "format", "mode", "definitions", "warehouse", "catalog-uri", "table", "master",
       "shuffle-partitions");
 
   /** Throws {@link IllegalArgumentException} naming the problem, with the usage. */
@@ -55,9 +65,10 @@ public record TrainingSetOptions(Path labels, List<String> features, Path out, F
         Path.of(given.get("out")).toAbsolutePath(),
         choice(Format.class, "format", given.getOrDefault("format", "parquet")),
         choice(Mode.class, "mode", given.getOrDefault("mode", "served")),
+        given.containsKey("definitions") ? Path.of(given.get("definitions")).toAbsolutePath() : null,
         warehouse,
         given.getOrDefault("catalog-uri", "jdbc:sqlite:" + warehouse.resolve("catalog.db")),
-        given.getOrDefault("table", "freshet.user_features_log"),
+        given.getOrDefault("table", OfflineTables.NAMESPACE + "." + OfflineTables.FEATURE_LOG),
         master,
         given.containsKey("shuffle-partitions") ? positive("shuffle-partitions", given.get("shuffle-partitions")) : 8 * localCores(master));
   }

@@ -60,6 +60,11 @@ public enum Aggregation {
     return needsSize;
   }
 
+  /** top_k and last_n give a list of values, the others one. */
+  public boolean listValued() {
+    return this == TOP_K || this == LAST_N;
+  }
+
   public static Aggregation named(String name) {
     for (Aggregation a : values()) {
       if (a.yamlName().equals(name)) {

@@ -47,6 +47,19 @@ public record SourceDefinition(
         .map(Window::length).max(Duration::compareTo).orElse(Duration.ZERO);
   }
 
+  /**
+   * The type of {@code feature}'s value (of each element, for a {@linkplain Aggregation#listValued
+   * list}): long for counts, decimal for every avg, else the type of its column (a sum of a long
+   * column is a long).
+   */
+  public ColumnType valueType(FeatureDefinition feature) {
+    return switch (feature.aggregation()) {
+      case COUNT, COUNT_DISTINCT -> ColumnType.LONG;
+      case AVG -> ColumnType.DECIMAL;
+      default -> columns.get(feature.column());
+    };
+  }
+
   public List<FeatureDefinition> windowed() {
     return features.stream().filter(f -> !f.window().isLifetime()).toList();
   }

@@ -2,6 +2,7 @@ package dev.freshet.local.chaos;
 
 import dev.freshet.common.DeadLetter;
 import dev.freshet.common.Json;
+import dev.freshet.common.OfflineTables;
 import dev.freshet.common.freshness.Watermark;
 import dev.freshet.local.DemoDatabase;
 import dev.freshet.local.HttpJson;
@@ -268,7 +269,7 @@ public final class ChaosRun implements AutoCloseable {
   private LogCounts featureLog(List<String> notes) {
     String topic = fleet.topic("features.user");
     try (JdbcCatalog catalog = Warehouse.catalog(fleet.warehouse())) {
-      Table table = catalog.loadTable(TableIdentifier.of("freshet", "user_features_log"));
+      Table table = catalog.loadTable(TableIdentifier.of(OfflineTables.NAMESPACE, OfflineTables.FEATURE_LOG));
       Map<TopicPartition, Long> end = awaitCommittedToTheEnd(table, topic, notes);
       Map<Integer, Map<Long, Integer>> logged = new HashMap<>(); // partition -> offset -> rows
       try (CloseableIterable<Record> rows = IcebergGenerics.read(table).build()) {
@@ -294,7 +295,7 @@ public final class ChaosRun implements AutoCloseable {
 
   private LogCounts generationLog(List<String> notes) {
     try (JdbcCatalog catalog = Warehouse.catalog(fleet.warehouse())) {
-      Table table = catalog.loadTable(TableIdentifier.of("freshet", "generation_log"));
+      Table table = catalog.loadTable(TableIdentifier.of(OfflineTables.NAMESPACE, OfflineTables.GENERATION_LOG));
       awaitCommittedToTheEnd(table, fleet.topic("generations"), notes);
       List<String> logged = new ArrayList<>();
       try (CloseableIterable<Record> rows = IcebergGenerics.read(table).build()) {
@@ -336,7 +337,7 @@ public final class ChaosRun implements AutoCloseable {
 
   /** Waits until offline-sink writes a new data file of the feature log (its commit has begun) and returns it at once. */
   public Path awaitFeatureLogDataFile(Duration timeout) {
-    Path data = fleet.warehouse().resolve("freshet").resolve("user_features_log").resolve("data");
+    Path data = fleet.warehouse().resolve(OfflineTables.NAMESPACE).resolve(OfflineTables.FEATURE_LOG).resolve("data");
     Set<Path> before = dataFiles(data);
     Set<Path> added = poll(timeout, Duration.ofMillis(2), () -> {
       Set<Path> now = dataFiles(data);
@@ -352,7 +353,7 @@ public final class ChaosRun implements AutoCloseable {
   /** Whether a committed snapshot of the feature log holds {@code dataFile} (if not, its commit never finished). */
   public boolean featureLogHolds(Path dataFile) throws IOException {
     try (JdbcCatalog catalog = Warehouse.catalog(fleet.warehouse())) {
-      Table table = catalog.loadTable(TableIdentifier.of("freshet", "user_features_log"));
+      Table table = catalog.loadTable(TableIdentifier.of(OfflineTables.NAMESPACE, OfflineTables.FEATURE_LOG));
       try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
         for (FileScanTask task : tasks) {
           if (Path.of(URI.create(task.file().location())).equals(dataFile)) {
