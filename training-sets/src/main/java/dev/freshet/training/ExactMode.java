@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 
+import dev.freshet.common.OfflineTables;
 import dev.freshet.common.definitions.ColumnType;
 import dev.freshet.common.definitions.FeatureDefinition;
 import dev.freshet.common.definitions.FeatureDefinitions;
@@ -29,8 +30,11 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.DecimalType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.LongAccumulator;
@@ -89,6 +93,15 @@ public final class ExactMode {
     return deltas.groupByKey((MapFunction<TimedDelta, String>) d -> d.delta().entity(), Encoders.STRING())
         .cogroup(labels.groupByKey((MapFunction<Row, String>) r -> r.getString(userColumn), Encoders.STRING()),
             new FeaturesAtLabels(definitionsYaml, features, labels.schema().fieldIndex("label_time"), out), Encoders.row(out));
+  }
+
+  /** The change history of each source of {@code definitions}, in {@code namespace}, by source name. */
+  public static Map<String, Dataset<Row>> changeHistories(SparkSession spark, String namespace, FeatureDefinitions definitions) {
+    Map<String, Dataset<Row>> changes = new HashMap<>();
+    for (SourceDefinition source : definitions.sources()) {
+      changes.put(source.name(), spark.table(SparkCatalog.NAME + "." + namespace + "." + OfflineTables.changeHistory(source)));
+    }
+    return changes;
   }
 
   /** The label columns, then each feature in its type: the same types the feature log's typed fields have. */
@@ -195,26 +208,29 @@ public final class ExactMode {
           row[i] = label.get(i);
         }
         for (int i = 0; i < features.size(); i++) {
-          row[label.size() + i] = spark(values.get(features.get(i)));
+          row[label.size() + i] = spark(values.get(features.get(i)), out.fields()[label.size() + i].dataType());
         }
         rows.add(RowFactory.create(row));
       }
       return rows.iterator();
     }
 
-    /** An engine value as Spark's external type for its column. */
-    private static Object spark(Object value) {
-      if (value instanceof BigDecimal d) {
-        return d.setScale(9, RoundingMode.UNNECESSARY);
+    /** An engine value (a vector's value: numbers, text, timestamps as ISO-8601 text, lists) as Spark's external type for {@code type}. */
+    private static Object spark(Object value, DataType type) {
+      if (value == null) {
+        return null;
       }
-      if (value instanceof Number n) {
-        return n.longValue();
+      if (type instanceof ArrayType array) {
+        return JavaConverters.asScalaBuffer(((List<?>) value).stream().map(v -> spark(v, array.elementType())).toList()).toSeq();
       }
-      if (value instanceof Instant t) {
-        return Timestamp.from(t);
+      if (type instanceof DecimalType decimal) {
+        return new BigDecimal(value.toString()).setScale(decimal.scale(), RoundingMode.UNNECESSARY);
       }
-      if (value instanceof List<?> list) {
-        return JavaConverters.asScalaBuffer(list.stream().map(FeaturesAtLabels::spark).toList()).toSeq();
+      if (type.equals(DataTypes.LongType)) {
+        return ((Number) value).longValue();
+      }
+      if (type.equals(DataTypes.TimestampType)) {
+        return Timestamp.from(value instanceof Instant t ? t : Instant.parse(value.toString()));
       }
       return value;
     }

@@ -5,18 +5,10 @@ import static org.apache.spark.sql.functions.format_number;
 import static org.apache.spark.sql.functions.regexp_replace;
 import static org.apache.spark.sql.functions.to_json;
 
-import dev.freshet.common.OfflineTables;
 import dev.freshet.common.definitions.FeatureDefinition;
 import dev.freshet.common.definitions.FeatureDefinitions;
-import dev.freshet.common.definitions.SourceDefinition;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -36,57 +28,24 @@ import org.apache.spark.util.LongAccumulator;
  * through Iceberg's Spark runtime with the catalog configured as any Spark user would.
  */
 public final class TrainingSet {
-  /** The catalog's name in Spark: the feature log is {@code freshet.<namespace>.<table>}. */
-  static final String CATALOG = "freshet";
-
   private TrainingSet() {}
 
   public static void main(String[] args) {
-    TrainingSetOptions options;
-    try {
-      options = TrainingSetOptions.parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println(e.getMessage());
-      System.exit(2);
-      return;
-    }
-    String sqlite = "jdbc:sqlite:";
-    if (options.catalogUri().startsWith(sqlite) && !Files.exists(Path.of(options.catalogUri().substring(sqlite.length())))) {
-      System.err.println("no Iceberg catalog at " + options.catalogUri() + ": point --warehouse at offline-sink's iceberg.warehouse"
-          + " (or --catalog-uri at its iceberg.catalog-uri)");
-      System.exit(2);
-    }
-    long started = System.nanoTime();
-    try (SparkSession spark = session(options)) {
-      long rows = run(spark, options);
-      double seconds = (System.nanoTime() - started) / 1e9;
-      System.out.printf(Locale.ROOT, "training set: %d label rows in %.1f s (%.0f rows/s), %s, mode %s -> %s%n", rows, seconds, rows / seconds,
-          options.format().name().toLowerCase(Locale.ROOT), options.mode().name().toLowerCase(Locale.ROOT), options.out());
-    }
+    JobFlags.run("training set", () -> {
+      TrainingSetOptions options = TrainingSetOptions.parse(args);
+      options.catalog().requireExists();
+      long started = System.nanoTime();
+      try (SparkSession spark = session(options)) {
+        long rows = run(spark, options);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        System.out.printf(Locale.ROOT, "training set: %d label rows in %.1f s (%.0f rows/s), %s, mode %s -> %s%n", rows, seconds,
+            rows / seconds, options.format().name().toLowerCase(Locale.ROOT), options.mode().name().toLowerCase(Locale.ROOT), options.out());
+      }
+    });
   }
 
   static SparkSession session(TrainingSetOptions options) {
-    String catalog = "spark.sql.catalog." + CATALOG;
-    SparkSession spark = SparkSession.builder()
-        .appName("freshet-training-set")
-        .master(options.master())
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "true")
-        .config("spark.sql.extensions", "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions")
-        .config(catalog, "org.apache.iceberg.spark.SparkCatalog")
-        .config(catalog + ".type", "jdbc")
-        .config(catalog + ".uri", options.catalogUri())
-        .config(catalog + ".warehouse", options.warehouse().toUri().toString())
-        .config(catalog + ".jdbc.schema-version", "V1")
-        .getOrCreate();
-    if (options.shufflePartitions() > 0) {
-      spark.conf().set("spark.sql.shuffle.partitions", options.shufflePartitions());
-    }
-    spark.sparkContext().setLogLevel("WARN");
-    return spark;
+    return options.catalog().session("freshet-training-set");
   }
 
   /** Writes the training set; returns its row count (one per label). */
@@ -100,30 +59,32 @@ public final class TrainingSet {
       set = set.select(csvColumns(set.schema()));
     }
     String format = options.format().name().toLowerCase(Locale.ROOT);
-    // CSV as RFC 4180 has it (a quote inside a field is doubled), which pandas and spreadsheets read.
-    Map<String, String> csvOptions = csv ? Map.of("header", "true", "escape", "\"") : Map.of();
-    set.write().mode("overwrite").format(format).options(csvOptions).save(options.out().toString());
+    Map<String, String> writeOptions = switch (options.format()) {
+      // RFC 4180 (a quote inside a field is doubled), which pandas and spreadsheets read.
+      case CSV -> Map.of("header", "true", "escape", "\"");
+      // JSON lines with every column, also a null one, and timestamps to the microsecond: Spark's defaults drop both.
+      case JSON -> Map.of("ignoreNullFields", "false", "timestampFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX");
+      case PARQUET -> Map.of();
+    };
+    set.write().mode("overwrite").format(format).options(writeOptions).save(options.out().toString());
     if (exact) {
       System.out.println("exact: " + notApplied.value() + " change events changed no user (malformed or late: the stream dead-lettered"
           + " them too; or the delete of a row never seen)");
     }
     spark.catalog().clearCache(); // what the join persisted for its two uses
-    return spark.read().format(format).options(csvOptions).load(options.out().toString()).count();
+    return spark.read().format(format).options(writeOptions).load(options.out().toString()).count();
   }
 
   private static Dataset<Row> served(SparkSession spark, TrainingSetOptions options, Dataset<Row> labels) {
-    Dataset<Row> log = spark.table(CATALOG + "." + options.table());
+    Dataset<Row> log = spark.table(SparkCatalog.NAME + "." + options.table());
     List<String> available = Arrays.asList(((StructType) log.schema().apply("feature_values").dataType()).fieldNames());
     return ServedMode.join(labels, log, chosen(options, available, "the feature log has"));
   }
 
   private static Dataset<Row> exact(SparkSession spark, TrainingSetOptions options, Dataset<Row> labels, LongAccumulator notApplied) {
-    String yaml = definitionsText(options);
+    String yaml = JobFlags.definitionsText(options.definitions());
     FeatureDefinitions definitions = FeatureDefinitions.parse(yaml, "definitions");
-    Map<String, Dataset<Row>> changes = new HashMap<>();
-    for (SourceDefinition source : definitions.sources()) {
-      changes.put(source.name(), spark.table(CATALOG + "." + options.namespace() + "." + OfflineTables.changeHistory(source)));
-    }
+    Map<String, Dataset<Row>> changes = ExactMode.changeHistories(spark, options.namespace(), definitions);
     List<String> features = chosen(options, definitions.features().map(FeatureDefinition::name).toList(), "the definitions declare");
     return ExactMode.join(labels, changes, yaml, features, notApplied);
   }
@@ -136,19 +97,6 @@ public final class TrainingSet {
       throw new IllegalArgumentException("unknown features " + unknown + "; " + where + " " + available);
     }
     return features;
-  }
-
-  private static String definitionsText(TrainingSetOptions options) {
-    try {
-      if (options.definitions() != null) {
-        return Files.readString(options.definitions());
-      }
-      try (InputStream in = FeatureDefinitions.class.getResourceAsStream(FeatureDefinitions.BUNDLED)) {
-        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      }
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read the feature definitions " + options.definitions() + ": " + e.getMessage());
-    }
   }
 
   /** The labels with {@code user_id} as a string and {@code label_time} as a timestamp; a row lacking either is refused. */

@@ -57,7 +57,7 @@ public final class TrainingSetBench {
         TrainingSet.run(spark, options);
         double sparkDefault = (System.nanoTime() - t2) / 1e9;
 
-        spark.conf().set("spark.sql.shuffle.partitions", options.shufflePartitions());
+        spark.conf().set("spark.sql.shuffle.partitions", options.catalog().shufflePartitions());
         long t3 = System.nanoTime();
         long rows = TrainingSet.run(spark, options);
         double served = (System.nanoTime() - t3) / 1e9;
@@ -68,7 +68,7 @@ public final class TrainingSetBench {
                 + "| served training set, all 24 features (Parquet), %d shuffle partitions (bin/training-set's default here) | %.1f s | %,.0f |%n"
                 + "machine: %d cores, load average %s%n",
             vectors, users, setup, rows, master, baseline, labels / baseline, sparkDefault, rows / sparkDefault,
-            options.shufflePartitions(), served, rows / served,
+            options.catalog().shufflePartitions(), served, rows / served,
             Runtime.getRuntime().availableProcessors(), Files.readString(Path.of("/proc/loadavg")).trim());
       }
     } finally {

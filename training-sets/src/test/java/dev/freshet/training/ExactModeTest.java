@@ -60,7 +60,7 @@ class ExactModeTest {
 
   static TrainingSetOptions options(String labels) {
     return TrainingSetOptions.parse("--labels", dir.resolve(labels).toString(), "--out", dir.resolve("out").toString(), "--mode", "exact",
-        "--features", "events_1h,events_1m,purchase_amount_24h,purchases_lifetime,country", "--warehouse", warehouse.toString(),
+        "--features", "events_1h,events_1m,purchase_amount_24h,purchases_lifetime,country,last_event_at,top_categories_7d", "--warehouse", warehouse.toString(),
         "--master", "local[2]");
   }
 
@@ -109,20 +109,62 @@ class ExactModeTest {
     for (Row r : spark.read().parquet(dir.resolve("out").toString()).collectAsList()) {
       byName.put(r.getAs("name"), r.getAs("user_id") + ": " + r.getAs("events_1h") + " " + r.getAs("events_1m") + " "
           + ((BigDecimal) r.getAs("purchase_amount_24h")).stripTrailingZeros().toPlainString() + " " + r.getAs("purchases_lifetime") + " "
-          + r.getAs("country"));
+          + r.getAs("country") + " " + (r.isNullAt(r.fieldIndex("last_event_at")) ? null : r.getTimestamp(r.fieldIndex("last_event_at")).toInstant())
+          + " " + r.getList(r.fieldIndex("top_categories_7d")));
     }
-    // user: events_1h events_1m purchase_amount_24h purchases_lifetime country
+    // user: events_1h events_1m purchase_amount_24h purchases_lifetime country last_event_at top_categories_7d
     assertThat(byName).containsExactlyInAnyOrderEntriesOf(Map.of(
-        "before anything", "1: 0 0 0 0 null",
-        "first insert", "1: 1 1 10 1 null",
-        "updated", "1: 1 1 20 1 PL",
-        "second row still in its minute", "1: 2 1 20 1 PL",
-        "second row just out of its minute", "1: 2 0 20 1 PL",
-        "the moved row", "2: 1 0 0 0 null",
-        "after the move", "1: 1 0 20 1 PL",
-        "after the delete", "1: 0 0 0 0 PL",
-        "idle", "1: 1 0 0 0 PL",
-        "never seen", "9: 0 0 0 0 null"));
+        "before anything", "1: 0 0 0 0 null null []",
+        "first insert", "1: 1 1 10 1 null 2026-12-04T09:59:50Z [books]",
+        "updated", "1: 1 1 20 1 PL 2026-12-04T09:59:50Z [books]",
+        "second row still in its minute", "1: 2 1 20 1 PL 2026-12-04T10:00:06Z [books]",
+        "second row just out of its minute", "1: 2 0 20 1 PL 2026-12-04T10:00:06Z [books]",
+        "the moved row", "2: 1 0 0 0 null 2026-12-04T10:00:06Z [books]",
+        "after the move", "1: 1 0 20 1 PL 2026-12-04T09:59:50Z [books]",
+        "after the delete", "1: 0 0 0 0 PL null []",
+        "idle", "1: 1 0 0 0 PL 2026-12-04T10:03:20Z [books]",
+        "never seen", "9: 0 0 0 0 null null []"));
+  }
+
+  /**
+   * Each personalised answer's vector (from the feature log, by user and version) against the exact
+   * values at the answer's time: one answer read a vector that was up to date, one a stale one.
+   */
+  @Test
+  void consistencyComparesTheVectorEachAnswerUsedWithTheExactValuesAtItsTime() {
+    spark.sql("CREATE TABLE IF NOT EXISTS freshet.freshet.user_features_log (user_id string, version bigint, computed_at timestamp,"
+        + " feature_values struct<events_1h: bigint, purchase_amount_24h: decimal(38, 9), top_categories_7d: array<string>, country: string>)"
+        + " USING iceberg");
+    spark.sql("""
+        INSERT INTO freshet.freshet.user_features_log VALUES
+          ('1', 100, TIMESTAMP '2026-12-04 10:00:05', named_struct('events_1h', 1, 'purchase_amount_24h', 20, 'top_categories_7d', array('books'), 'country', 'PL')),
+          ('1', 101, TIMESTAMP '2026-12-04 10:00:05', named_struct('events_1h', 1, 'purchase_amount_24h', 20, 'top_categories_7d', array('music', 'books'), 'country', null))
+        """);
+    spark.sql("CREATE TABLE IF NOT EXISTS freshet.freshet.generation_log (request_id string, user_id string, served_at timestamp,"
+        + " personalized boolean, features_version bigint) USING iceberg");
+    spark.sql("""
+        INSERT INTO freshet.freshet.generation_log VALUES
+          ('up-to-date', '1', TIMESTAMP '2026-12-04 10:00:05', true, 100),
+          ('stale', '1', TIMESTAMP '2026-12-04 10:01:05', true, 101),
+          ('vector-not-logged', '2', TIMESTAMP '2026-12-04 10:01:05', true, 999),
+          ('generic', '1', TIMESTAMP '2026-12-04 10:01:05', false, null)
+        """);
+    Consistency.Report report = Consistency.measure(spark, ConsistencyOptions.parse("--warehouse", warehouse.toString(), "--master", "local[2]"));
+
+    assertThat(report.answers()).isEqualTo(3);
+    assertThat(report.vectorsNotLogged()).isEqualTo(1);
+    assertThat(report.features()).extracting(Consistency.FeatureConsistency::toString).containsExactly(
+        // At 10:01:05 the exact value has the second event in the hour (2), the vector still 1.
+        "FeatureConsistency[feature=events_1h, compared=2, mismatches=1, missing=0, extra=0, smape=33.333333333333336, editDistance=null]",
+        "FeatureConsistency[feature=purchase_amount_24h, compared=2, mismatches=0, missing=0, extra=0, smape=0.0, editDistance=null]",
+        "FeatureConsistency[feature=top_categories_7d, compared=2, mismatches=1, missing=0, extra=0, smape=null, editDistance=0.5]",
+        "FeatureConsistency[feature=country, compared=2, mismatches=0, missing=1, extra=0, smape=null, editDistance=null]");
+    assertThat(Consistency.format(report)).contains("| events_1h | 2 | 0.5000 | 1 | 0 | 0 | 33.3333 |  |");
+
+    // At the vectors' own time (both computed at 10:00:05) the stale one's count was right then.
+    Consistency.Report atComputation = Consistency.measure(spark,
+        ConsistencyOptions.parse("--warehouse", warehouse.toString(), "--master", "local[2]", "--at", "computed"));
+    assertThat(atComputation.features().get(0)).extracting(Consistency.FeatureConsistency::mismatches).isEqualTo(0L);
   }
 
   @Test
