@@ -111,7 +111,9 @@ public final class KafkaFedTable {
   /**
    * The next offset per partition as of {@code table}'s current snapshot: from the newest snapshot
    * in its ancestry that recorded them (one written by another tool, e.g. compaction, records
-   * none); empty for a table never appended to.
+   * none); empty for a table never appended to. Throws {@link IllegalStateException} when the
+   * table has snapshots but none left that recorded them (expired): starting over would append
+   * every record again.
    */
   public static Map<Integer, Long> offsets(Table table) {
     Map<Integer, Long> offsets = new HashMap<>();
@@ -119,8 +121,13 @@ public final class KafkaFedTable {
       String stored = s.summary().get(OFFSETS_PROPERTY);
       if (stored != null) {
         Json.read(stored, Map.class).forEach((p, o) -> offsets.put(Integer.parseInt(p.toString()), ((Number) o).longValue()));
-        break;
+        return offsets;
       }
+    }
+    if (table.currentSnapshot() != null) {
+      throw new IllegalStateException(table.name() + ": no snapshot left records the Kafka offsets (" + OFFSETS_PROPERTY
+          + "): other commits came after the last append and it was expired. Expire with a larger retain-last"
+          + " (bin/maintain-tables --retain-last), or commit the offsets to resume from");
     }
     return offsets;
   }

@@ -128,6 +128,26 @@ class KafkaFedTableTest {
     assertThat(table.committedOffsets()).isEqualTo(Map.of(0, 6L));
   }
 
+  /**
+   * Maintenance by another tool commits snapshots without offsets (a compaction) and expires old
+   * ones: when no snapshot left records the offsets, resuming from the start would append every
+   * record again. The table must refuse, not read as new.
+   */
+  @Test
+  void offsetsLostToAnExpiryAreRefusedNotReadAsANewTable() throws Exception {
+    KafkaFedTable table = writer();
+    append(table, 0, 0, 5);
+    Table iceberg = table.table();
+    // What a compaction commits: the same rows in a new file, no offsets in its summary.
+    iceberg.newAppend().appendFile(org.apache.iceberg.DataFiles.builder(iceberg.spec()).withPath(dir.resolve("compacted.parquet").toString())
+        .withFileSizeInBytes(1).withRecordCount(5).build()).commit();
+    assertThat(table.committedOffsets()).as("found in the parent").isEqualTo(Map.of(0, 5L));
+    iceberg.expireSnapshots().expireOlderThan(System.currentTimeMillis() + 1).retainLast(1).cleanExpiredFiles(false).commit();
+
+    assertThatThrownBy(table::committedOffsets).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("no snapshot left records the Kafka offsets").hasMessageContaining("retain-last");
+  }
+
   /** Rows of {@code partition} at offsets [from, to) (user ids "u<offset>"), committed with the offset after them. */
   private static void append(KafkaFedTable table, int partition, long from, long to) {
     List<Record> rows = new ArrayList<>();
