@@ -1,6 +1,9 @@
 package dev.freshet.features;
 
 import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Applies row deltas to one entity's aggregates and to the rows kept for it: those inside their
@@ -16,6 +19,23 @@ final class EntityRows {
     void put(String key, SourceRow row);
 
     void delete(String key);
+
+    /** A store of three operations: a key-value store's, a map's. */
+    static Store of(Function<String, SourceRow> get, BiConsumer<String, SourceRow> put, Consumer<String> delete) {
+      return new Store() {
+        public SourceRow get(String key) {
+          return get.apply(key);
+        }
+
+        public void put(String key, SourceRow row) {
+          put.accept(key, row);
+        }
+
+        public void delete(String key) {
+          delete.accept(key);
+        }
+      };
+    }
   }
 
   private final FeaturePlan plan;

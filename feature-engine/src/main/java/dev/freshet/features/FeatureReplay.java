@@ -91,7 +91,8 @@ public final class FeatureReplay {
   public final class Entity {
     private final Map<String, SourceRow> inWindows = new HashMap<>();
     private final Map<String, SourceRow> forLifetime = new HashMap<>();
-    private final EntityRows rows = new EntityRows(plan, store(inWindows), store(forLifetime));
+    private final EntityRows rows = new EntityRows(plan, EntityRows.Store.of(inWindows::get, inWindows::put, inWindows::remove),
+        EntityRows.Store.of(forLifetime::get, forLifetime::put, forLifetime::remove));
     private EntityAggregates aggregates;
     private String id;
 
@@ -122,21 +123,5 @@ public final class FeatureReplay {
         rows.dropAged(id, aggregates.advanceTo(nanos));
       }
     }
-  }
-
-  private static EntityRows.Store store(Map<String, SourceRow> rows) {
-    return new EntityRows.Store() {
-      public SourceRow get(String key) {
-        return rows.get(key);
-      }
-
-      public void put(String key, SourceRow row) {
-        rows.put(key, row);
-      }
-
-      public void delete(String key) {
-        rows.remove(key);
-      }
-    };
   }
 }

@@ -100,7 +100,8 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
     this.windowRows = context.getStateStore(WINDOW_ROWS_STORE);
     this.lifetimeRows = context.getStateStore(LIFETIME_ROWS_STORE);
     this.states = context.getStateStore(ENTITY_STATE_STORE);
-    this.rows = new EntityRows(plan, stored(windowRows), stored(lifetimeRows));
+    this.rows = new EntityRows(plan, EntityRows.Store.of(windowRows::get, windowRows::put, windowRows::delete),
+        EntityRows.Store.of(lifetimeRows::get, lifetimeRows::put, lifetimeRows::delete));
     // Derived from the stores: rebuilt after every (re)initialisation, e.g. after a restore.
     this.cache = new LinkedHashMap<>(1024, 0.75f, true) {
       @Override
@@ -237,22 +238,6 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
 
       public TypedRow next() {
         return plan.typed(rows.next().value);
-      }
-    };
-  }
-
-  private static EntityRows.Store stored(KeyValueStore<String, SourceRow> store) {
-    return new EntityRows.Store() {
-      public SourceRow get(String key) {
-        return store.get(key);
-      }
-
-      public void put(String key, SourceRow row) {
-        store.put(key, row);
-      }
-
-      public void delete(String key) {
-        store.delete(key);
       }
     };
   }
