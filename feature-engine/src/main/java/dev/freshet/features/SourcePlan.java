@@ -102,6 +102,21 @@ final class SourcePlan {
   }
 
   /**
+   * Whether the row tracker must keep this row for good (the source's events carry no old rows):
+   * some lifetime feature counts it, and a later UPDATE or DELETE, which brings only the key, can
+   * retract it only from the row kept. Sweeping one that only a count, sum or avg counted added it a
+   * second time on its next update.
+   */
+  boolean trackedForLifetime(TypedRow row) {
+    for (FeatureSlot slot : lifetime) {
+      if (slot.matches(row)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * Whether some lifetime feature needs this row of this source kept: to retract it exactly later,
    * or, when the old rows come in the events, to tell whether a row counted at all.
    */

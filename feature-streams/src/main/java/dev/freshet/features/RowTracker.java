@@ -146,7 +146,7 @@ final class RowTracker implements Processor<String, String, String, Routed> {
         }
         read++;
         last = kv.key;
-        if (!kv.value.eventTime().plus(source.longestWindow()).isAfter(now) && !plan.keptForLifetime(plan.typed(kv.value))) {
+        if (!kv.value.eventTime().plus(source.longestWindow()).isAfter(now) && !plan.trackedForLifetime(plan.typed(kv.value))) {
           unneeded.add(kv.key);
         }
       }

@@ -265,6 +265,62 @@ class FeatureTopologyTest {
     assertThat(rows.getAsLong()).isEqualTo(0);
   }
 
+  /**
+   * A row only a count, sum or avg over the whole lifetime counts (no first/last/min/max keeps it),
+   * under the default replica identity: its later UPDATE carries no old row, so the tracker must
+   * still hold it to retract it; swept, it was added a second time.
+   */
+  @Test
+  void aRowCountedOnlyByALifetimeSumOrCountIsKeptForItsLaterUpdate() throws Exception {
+    java.nio.file.Path definitions = stateDir.resolve("lifetime-count.yaml");
+    java.nio.file.Files.writeString(definitions, """
+        version: 1
+        entity: user
+        sources:
+          - name: events
+            table: public.events
+            primary_key: id
+            entity_key: user_id
+            event_time: occurred_at
+            allowed_lateness: 10m
+            columns:
+              id: long
+              user_id: long
+              kind: string
+              amount: decimal
+              occurred_at: timestamp
+            features:
+              - name: events_lifetime
+                aggregation: count
+                window: lifetime
+              - name: amount_lifetime
+                aggregation: sum
+                column: amount
+                window: lifetime
+              - name: events_1h
+                aggregation: count
+                window: 1h
+        """);
+    FeatureStreamsConfig config = FeatureStreamsConfig.from(Settings.of(Map.of("kafka.bootstrap-servers", "unused:9092",
+        "features.definitions", definitions.toString())));
+    Properties props = FeatureStreamsService.streamsProperties(config);
+    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("lifetime").toString());
+    try (TopologyTestDriver lifetime = new TopologyTestDriver(FeatureTopology.build(config), props, NOW)) {
+      TestInputTopic<String, String> in = lifetime.createInputTopic(config.definitions().source("events").topic(),
+          Serdes.String().serializer(), Serdes.String().serializer());
+      TestOutputTopic<String, FeatureVector> out = lifetime.createOutputTopic(config.featuresTopic(),
+          Serdes.String().deserializer(), FeatureVector.SERDE.deserializer());
+      in.pipeInput("{\"id\":1}", event("c", null, row(1, 4, "purchase", "5.00", NOW.minusSeconds(30)), 100));
+      lifetime.advanceWallClockTime(Duration.ofDays(2)); // past its only window and more than a sweep period
+      in.pipeInput("{\"id\":1}", event("u", null, row(1, 4, "purchase", "7.00", NOW.minusSeconds(30)), 101));
+      lifetime.advanceWallClockTime(Duration.ofMillis(25));
+      List<FeatureVector> vectors = out.readValuesToList();
+      FeatureVector latest = vectors.get(vectors.size() - 1);
+      assertThat(latest.features().get("events_lifetime")).as("the update replaced the row").isEqualTo(1);
+      assertThat(new BigDecimal(latest.features().get("amount_lifetime").toString())).isEqualByComparingTo("7.00");
+    }
+  }
+
   private static long countRows(org.apache.kafka.streams.state.KeyValueStore<String, ?> store) {
     long n = 0;
     try (var it = store.all()) {
