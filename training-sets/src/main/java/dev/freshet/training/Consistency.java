@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.call_udf;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.date_trunc;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
@@ -13,6 +14,7 @@ import static org.apache.spark.sql.functions.when;
 import dev.freshet.common.definitions.FeatureDefinition;
 import dev.freshet.common.definitions.FeatureDefinitions;
 import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,6 +31,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.DecimalType;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
 import scala.collection.Seq;
 
@@ -60,8 +63,11 @@ public final class Consistency {
     }
   }
 
-  /** The answers compared, those whose vector the feature log lacks, and each feature's figures. */
-  public record Report(long answers, long vectorsNotLogged, List<FeatureConsistency> features) {}
+  /** The answers of one hour (by their label time) and each feature's figures over them. */
+  public record Period(Instant hour, long answers, long vectorsNotLogged, List<FeatureConsistency> features) {}
+
+  /** The answers compared, those whose vector the feature log lacks, each feature's figures, and the same hour by hour. */
+  public record Report(long answers, long vectorsNotLogged, List<FeatureConsistency> features, List<Period> byHour) {}
 
   public static void main(String[] args) {
     JobFlags.run("consistency", () -> {
@@ -127,14 +133,29 @@ public final class Consistency {
         aggregates.add(avg(when(bothThere, call_udf(EDIT_DISTANCE, s, e))).as(f + "__edit"));
       }
     }
-    Row totals = both.agg(aggregates.get(0), aggregates.subList(1, aggregates.size()).toArray(Column[]::new)).first();
+    both.persist(StorageLevel.MEMORY_AND_DISK()); // the whole run and each hour: one recomputation
+    try {
+      Column[] more = aggregates.subList(1, aggregates.size()).toArray(Column[]::new);
+      Row totals = both.agg(aggregates.get(0), more).first();
+      List<Period> byHour = new ArrayList<>();
+      for (Row hour : both.groupBy(date_trunc("hour", col("label_time")).as("hour")).agg(aggregates.get(0), more).orderBy("hour").collectAsList()) {
+        byHour.add(new Period(hour.getTimestamp(0).toInstant(), hour.getLong(1), hour.getLong(2), figures(hour, features)));
+      }
+      return new Report(totals.getLong(0), totals.getLong(1), figures(totals, features), byHour);
+    } finally {
+      both.unpersist();
+    }
+  }
+
+  /** Each feature's figures from a row of the aggregates. */
+  private static List<FeatureConsistency> figures(Row row, List<String> features) {
     List<FeatureConsistency> out = new ArrayList<>();
     for (String f : features) {
-      out.add(new FeatureConsistency(f, totals.getLong(totals.fieldIndex(f + "__compared")), totals.getLong(totals.fieldIndex(f + "__mismatches")),
-          totals.getLong(totals.fieldIndex(f + "__missing")), totals.getLong(totals.fieldIndex(f + "__extra")),
-          optionalDouble(totals, f + "__smape"), optionalDouble(totals, f + "__edit")));
+      out.add(new FeatureConsistency(f, row.getLong(row.fieldIndex(f + "__compared")), row.getLong(row.fieldIndex(f + "__mismatches")),
+          row.getLong(row.fieldIndex(f + "__missing")), row.getLong(row.fieldIndex(f + "__extra")),
+          optionalDouble(row, f + "__smape"), optionalDouble(row, f + "__edit")));
     }
-    return new Report(totals.getLong(0), totals.getLong(1), out);
+    return out;
   }
 
   private static Double optionalDouble(Row row, String field) {
@@ -178,15 +199,27 @@ public final class Consistency {
           f.mismatches(), f.missing(), f.extra(), f.smape() == null ? "" : String.format(Locale.ROOT, "%.4f", f.smape()),
           f.editDistance() == null ? "" : String.format(Locale.ROOT, "%.4f", f.editDistance())));
     }
+    out.append(String.format(Locale.ROOT, "over %d hour(s); --out DIR writes the figures hour by hour too (DIR/by-hour)%n", report.byHour().size()));
     return out.toString();
   }
 
-  private static void write(SparkSession spark, Report report, ConsistencyOptions options) {
-    List<Row> rows = report.features().stream().map(f -> RowFactory.create(f.feature(), f.compared(), f.mismatchRate(),
-        f.mismatches(), f.missing(), f.extra(), f.smape(), f.editDistance())).toList();
-    StructType schema = new StructType().add("feature", DataTypes.StringType).add("compared", DataTypes.LongType)
-        .add("mismatch_rate", DataTypes.DoubleType).add("mismatches", DataTypes.LongType).add("missing", DataTypes.LongType)
-        .add("extra", DataTypes.LongType).add("smape", DataTypes.DoubleType).add("edit_distance", DataTypes.DoubleType);
-    spark.createDataFrame(rows, schema).coalesce(1).write().mode("overwrite").option("header", "true").csv(options.out().toString());
+  /** {@code DIR/features}: the run's figures per feature; {@code DIR/by-hour}: per hour and feature (CSV, with headers). */
+  static void write(SparkSession spark, Report report, ConsistencyOptions options) {
+    StructType schema = new StructType().add("hour", DataTypes.TimestampType).add("feature", DataTypes.StringType)
+        .add("compared", DataTypes.LongType).add("mismatch_rate", DataTypes.DoubleType).add("mismatches", DataTypes.LongType)
+        .add("missing", DataTypes.LongType).add("extra", DataTypes.LongType).add("smape", DataTypes.DoubleType)
+        .add("edit_distance", DataTypes.DoubleType);
+    List<Row> total = rows(null, report.features());
+    List<Row> hourly = new ArrayList<>();
+    report.byHour().forEach(p -> hourly.addAll(rows(Timestamp.from(p.hour()), p.features())));
+    spark.createDataFrame(total, schema).drop("hour").coalesce(1).write().mode("overwrite").option("header", "true")
+        .csv(options.out().resolve("features").toString());
+    spark.createDataFrame(hourly, schema).coalesce(1).write().mode("overwrite").option("header", "true")
+        .csv(options.out().resolve("by-hour").toString());
+  }
+
+  private static List<Row> rows(Timestamp hour, List<FeatureConsistency> features) {
+    return features.stream().map(f -> RowFactory.create(hour, f.feature(), f.compared(), f.mismatchRate(), f.mismatches(), f.missing(),
+        f.extra(), f.smape(), f.editDistance())).toList();
   }
 }

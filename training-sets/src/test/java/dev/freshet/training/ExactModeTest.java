@@ -131,7 +131,7 @@ class ExactModeTest {
    * values at the answer's time: one answer read a vector that was up to date, one a stale one.
    */
   @Test
-  void consistencyComparesTheVectorEachAnswerUsedWithTheExactValuesAtItsTime() {
+  void consistencyComparesTheVectorEachAnswerUsedWithTheExactValuesAtItsTime() throws Exception {
     spark.sql("CREATE TABLE IF NOT EXISTS freshet.freshet.user_features_log (user_id string, version bigint, computed_at timestamp,"
         + " feature_values struct<events_1h: bigint, purchase_amount_24h: decimal(38, 9), top_categories_7d: array<string>, country: string>)"
         + " USING iceberg");
@@ -160,11 +160,27 @@ class ExactModeTest {
         "FeatureConsistency[feature=top_categories_7d, compared=2, mismatches=1, missing=0, extra=0, smape=null, editDistance=0.5]",
         "FeatureConsistency[feature=country, compared=2, mismatches=0, missing=1, extra=0, smape=null, editDistance=null]");
     assertThat(Consistency.format(report)).contains("| events_1h | 2 | 0.5000 | 1 | 0 | 0 | 33.3333 |  |");
+    assertThat(report.byHour()).as("both answers of the hour 10:00").singleElement().satisfies(hour -> {
+      assertThat(hour.hour()).isEqualTo(Instant.parse("2026-12-04T10:00:00Z"));
+      assertThat(hour.answers()).isEqualTo(3);
+      assertThat(hour.features()).isEqualTo(report.features());
+    });
 
     // At the vectors' own time (both computed at 10:00:05) the stale one's count was right then.
-    Consistency.Report atComputation = Consistency.measure(spark,
-        ConsistencyOptions.parse("--warehouse", warehouse.toString(), "--master", "local[2]", "--at", "computed"));
+    ConsistencyOptions computed = ConsistencyOptions.parse("--warehouse", warehouse.toString(), "--master", "local[2]", "--at", "computed",
+        "--out", dir.resolve("consistency").toString());
+    Consistency.Report atComputation = Consistency.measure(spark, computed);
     assertThat(atComputation.features().get(0)).extracting(Consistency.FeatureConsistency::mismatches).isEqualTo(0L);
+    Consistency.write(spark, atComputation, computed);
+    assertThat(csvLines(dir.resolve("consistency/features"))).first().isEqualTo("feature,compared,mismatch_rate,mismatches,missing,extra,smape,edit_distance");
+    assertThat(csvLines(dir.resolve("consistency/by-hour"))).hasSize(1 + 4).first().asString().startsWith("hour,feature,");
+  }
+
+  private static List<String> csvLines(Path written) throws java.io.IOException {
+    try (var files = Files.list(written)) {
+      Path part = files.filter(p -> p.getFileName().toString().endsWith(".csv")).findFirst().orElseThrow();
+      return Files.readAllLines(part);
+    }
   }
 
   @Test
