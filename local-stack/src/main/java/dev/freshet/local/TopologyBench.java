@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -398,10 +397,7 @@ public final class TopologyBench {
 
   /** The bundled definitions, with the events source declared {@code replica_identity: identity}. */
   private static Path definitions(Path dir, String identity) throws IOException {
-    String bundled;
-    try (var in = FeatureDefinitions.class.getResourceAsStream(FeatureDefinitions.BUNDLED)) {
-      bundled = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
+    String bundled = FeatureDefinitions.bundledText();
     String events = "    event_time: occurred_at\n";
     if (!bundled.contains(events)) {
       throw new IllegalStateException("the bundled definitions no longer declare events' event_time as this benchmark expects");

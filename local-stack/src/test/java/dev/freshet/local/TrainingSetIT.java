@@ -126,7 +126,7 @@ class TrainingSetIT {
     labels.forEach(l -> csv.append(l.user()).append(',').append(l.time()).append(',').append(l.id()).append('\n'));
     Files.writeString(labelsFile, csv);
     Path definitions = dir.resolve("features.yaml");
-    Files.writeString(definitions, bundledYaml().replaceFirst("    features:\n", "    features:\n" + ADDED_FEATURE));
+    Files.writeString(definitions, FeatureDefinitions.bundledText().replaceFirst("    features:\n", "    features:\n" + ADDED_FEATURE));
     Path warehouse = stack.dataDir().resolve("warehouse");
 
     Map<String, JsonNode> exact = export(warehouse, labelsFile, dir.resolve("exact"), "--mode", "exact", "--definitions", definitions.toString());
@@ -369,12 +369,6 @@ class TrainingSetIT {
       return Instant.parse(exported.asText()).equals(Instant.parse(published.asText()));
     }
     return exported.equals(published);
-  }
-
-  private static String bundledYaml() throws IOException {
-    try (InputStream in = FeatureDefinitions.class.getResourceAsStream(FeatureDefinitions.BUNDLED)) {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
   }
 
   private static void sleep(Duration d) {

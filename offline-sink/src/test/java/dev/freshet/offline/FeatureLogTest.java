@@ -7,10 +7,7 @@ import dev.freshet.common.FeatureVector;
 import dev.freshet.common.Json;
 import dev.freshet.common.definitions.FeatureDefinitions;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -188,10 +185,6 @@ class FeatureLogTest {
   }
 
   private static String bundledYaml() {
-    try (InputStream in = FeatureDefinitions.class.getResourceAsStream(FeatureDefinitions.BUNDLED)) {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return FeatureDefinitions.bundledText();
   }
 }

@@ -2,8 +2,6 @@ package dev.freshet.training;
 
 import dev.freshet.common.definitions.FeatureDefinitions;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -59,13 +57,11 @@ final class JobFlags {
 
   /** The text of the definitions file (null: the bundled ones), sent to the executors as it is. */
   static String definitionsText(Path file) {
+    if (file == null) {
+      return FeatureDefinitions.bundledText();
+    }
     try {
-      if (file != null) {
-        return Files.readString(file);
-      }
-      try (InputStream in = FeatureDefinitions.class.getResourceAsStream(FeatureDefinitions.BUNDLED)) {
-        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      }
+      return Files.readString(file);
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot read the feature definitions " + file + ": " + e.getMessage());
     }

@@ -33,8 +33,13 @@ public record FeatureDefinitions(int version, String entity, List<SourceDefiniti
   }
 
   public static FeatureDefinitions bundled() {
+    return parse(bundledText(), "features.yaml (bundled)");
+  }
+
+  /** The text of the shipped demo definitions, for tools that send it on or derive definitions from it. */
+  public static String bundledText() {
     try (InputStream in = FeatureDefinitions.class.getResourceAsStream(BUNDLED)) {
-      return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "features.yaml (bundled)");
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

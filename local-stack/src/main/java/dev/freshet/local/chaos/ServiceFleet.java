@@ -4,10 +4,8 @@ import dev.freshet.common.definitions.FeatureDefinitions;
 import dev.freshet.embedded.ChildProcess;
 import dev.freshet.embedded.FreePorts;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -162,16 +160,13 @@ public final class ServiceFleet implements AutoCloseable {
 
   private void writeConfigs() throws IOException {
     Path definitions = dir.resolve("features.yaml");
-    try (InputStream in = FeatureDefinitions.class.getResourceAsStream(FeatureDefinitions.BUNDLED)) {
-      String bundled = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      String yaml = bundled
-          .replace("  - name: events\n", "  - name: events\n    topic: " + topic("public.events") + "\n")
-          .replace("  - name: users\n", "  - name: users\n    topic: " + topic("public.users") + "\n");
-      if (!yaml.contains(topic("public.events")) || !yaml.contains(topic("public.users"))) {
-        throw new IllegalStateException("the bundled definitions no longer name the sources events and users as expected");
-      }
-      Files.writeString(definitions, yaml);
+    String yaml = FeatureDefinitions.bundledText()
+        .replace("  - name: events\n", "  - name: events\n    topic: " + topic("public.events") + "\n")
+        .replace("  - name: users\n", "  - name: users\n    topic: " + topic("public.users") + "\n");
+    if (!yaml.contains(topic("public.events")) || !yaml.contains(topic("public.users"))) {
+      throw new IllegalStateException("the bundled definitions no longer name the sources events and users as expected");
     }
+    Files.writeString(definitions, yaml);
     Map<String, String> kafka = Map.of("kafka.bootstrap-servers", servers.kafkaBootstrapServers(),
         "topics.features", topic("features.user"), "topics.dead-letters", topic("dead-letters"),
         "topics.generations", topic("generations"));
