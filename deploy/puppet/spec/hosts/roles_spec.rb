@@ -55,6 +55,16 @@ describe 'node classification', type: :host do
     it { is_expected.to contain_file('/etc/freshet/serving.properties').with_content(/^http\.host=10\.0\.1\.21$/) }
     it { is_expected.to contain_file('/etc/freshet/serving.properties').with_content(/^generator\.models-root=\/var\/lib\/freshet\/serving\/models$/) }
     it { is_expected.to contain_file('/etc/freshet/serving.properties').without_content(/0\.0\.0\.0/) }
+    it { is_expected.to contain_file('/etc/freshet/serving.properties').with_content(/^auth\.keys-file=\/etc\/freshet\/serving-api-keys\.json$/) }
+    it { is_expected.to contain_file('/etc/freshet/serving-api-keys.json').with(mode: '0640', group: 'freshet', show_diff: false) }
+    it do
+      # Sensitive content: compare what it unwraps to; the service re-reads it, so no restart on a rotation.
+      content = catalogue.resource('File', '/etc/freshet/serving-api-keys.json')[:content]
+      keys = JSON.parse(content.respond_to?(:unwrap) ? content.unwrap : content)['keys']
+      expect(keys.map { |k| k['id'] }).to eq(['recs-app', 'ops-admin'])
+      expect(keys.first['hash']).to start_with('$2y$10$')
+      expect(catalogue.resource('Service', 'freshet-serving')[:subscribe].map(&:to_s)).not_to include('File[/etc/freshet/serving-api-keys.json]')
+    end
   end
 
   role('postgresql_source', 'pg-1.example.invalid') do

@@ -17,6 +17,8 @@ import java.util.Map;
  * @param featuresEventTime newest source event time in that vector
  * @param featuresVersion that vector's version (its CQL write timestamp)
  * @param stop why generation ended: end_token or max_tokens
+ * @param apiKeyId the id of the API key the request came with (never the key); null in records
+ *     written before keys existed
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record GenerationRecord(
@@ -38,4 +40,5 @@ public record GenerationRecord(
     double temperature,
     int topK,
     long seed,
-    double latencyMs) {}
+    double latencyMs,
+    String apiKeyId) {}

@@ -8,12 +8,13 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * {@code GET /health} and {@code GET /metrics} (Prometheus text) for services that have no HTTP
- * API of their own. Binds the configured host (127.0.0.1 by default); port 0 picks a free port.
+ * {@code GET /health} and {@code GET /metrics} (Prometheus text) of a service, apart from any API
+ * it serves (no key needed: keep it on loopback or the monitoring network). Binds the configured host (127.0.0.1 by default); port 0 picks a free port.
  */
 public final class OpsServer implements AutoCloseable {
   private final HttpServer server;
@@ -24,12 +25,21 @@ public final class OpsServer implements AutoCloseable {
 
   /** Health is a supplier so each probe reflects the component's current state, not its start state. */
   public static OpsServer start(String host, int port, PrometheusMeterRegistry registry, Supplier<Health> health) {
-    Map<String, HttpHandler> routes = Map.of(
-        "/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4", registry.scrape()),
-        "/health", ex -> {
-          Health h = health.get();
-          respond(ex, h.up() ? 200 : 503, "application/json", Json.write(h));
-        });
+    return start(host, port, registry, health, null);
+  }
+
+  /**
+   * As {@link #start(String, int, PrometheusMeterRegistry, Supplier)}, plus {@code GET /ready} for a
+   * service that stays alive but should get no traffic while a dependency is down.
+   */
+  public static OpsServer start(String host, int port, PrometheusMeterRegistry registry, Supplier<Health> health,
+      Supplier<Health> ready) {
+    Map<String, HttpHandler> routes = new HashMap<>();
+    routes.put("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4", registry.scrape()));
+    routes.put("/health", ex -> probe(ex, health));
+    if (ready != null) {
+      routes.put("/ready", ex -> probe(ex, ready));
+    }
     try {
       HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 16);
       server.createContext("/", ex -> route(ex, routes));
@@ -38,6 +48,11 @@ public final class OpsServer implements AutoCloseable {
     } catch (IOException e) {
       throw new IllegalStateException("cannot bind ops endpoint on " + host + ":" + port, e);
     }
+  }
+
+  private static void probe(HttpExchange ex, Supplier<Health> probe) throws IOException {
+    Health h = probe.get();
+    respond(ex, h.up() ? 200 : 503, "application/json", Json.write(h));
   }
 
   /** A GET route, or the JSON error any other path or method gets (never the JDK's HTML page). */

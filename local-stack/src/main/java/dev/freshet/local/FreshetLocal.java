@@ -33,12 +33,14 @@ public final class FreshetLocal {
 
   public static void main(String[] args) throws Exception {
     Settings options = Settings.fromCommandLine(args,
-        "bin/freshet-local [--data-dir DIR] [--users N] [--rate PER_SECOND] [--http-port P]", "data-dir", "users", "rate", "http-port");
+        "bin/freshet-local [--data-dir DIR] [--users N] [--rate PER_SECOND] [--http-port P] [--no-auth true]", "data-dir", "users", "rate",
+        "http-port", "no-auth");
     CountDownLatch stopRequested = StopSignals.install("freshet-local");
     quietFreshClusterChatter();
     Path dataDir = Path.of(options.string("data-dir", ".freshet/local"));
     int users = options.integer("users", 50);
     double rate = options.number("rate", 10);
+    boolean authenticate = !Boolean.parseBoolean(options.string("no-auth", "false"));
     int httpPort = options.integer("http-port", 0) > 0 ? options.integer("http-port", 0) : portOrFree(8080);
     long started = System.nanoTime();
     dataDir = dataDir.toAbsolutePath();
@@ -55,7 +57,7 @@ public final class FreshetLocal {
     Files.createDirectories(Path.of(settings.requireString("generator.models-root")));
     Pipeline pipeline;
     try {
-      pipeline = Pipeline.start(settings);
+      pipeline = Pipeline.start(settings, authenticate);
     } catch (RuntimeException e) {
       servers.close();
       throw e;
@@ -68,7 +70,7 @@ public final class FreshetLocal {
       servers.close();
     };
 
-    HttpJson http = new HttpJson(pipeline.servingUrl());
+    HttpJson http = pipeline.api();
     if (awaitFeatures(http, "1", stopRequested)) {
       workload.start();
       // The whole path once: PostgreSQL rows -> features -> prompt -> generated text.
@@ -94,30 +96,36 @@ public final class FreshetLocal {
 
   static String banner(double seconds, Path dataDir, Pipeline pipeline, LocalServers servers, double rate) {
     String api = pipeline.servingUrl();
+    String key = pipeline.authenticates()
+        ? "-H 'Authorization: Bearer " + pipeline.apiKey() + "' "
+        : "";
+    String keyLine = pipeline.authenticates()
+        ? "API key 'local' (every scope) in " + LocalApiKey.tokenFile(Path.of(pipeline.settings().requireString("auth.keys-file")))
+        : "*** AUTHENTICATION IS OFF (--no-auth): anyone who reaches the port reads every user's features ***";
     StringBuilder ops = new StringBuilder();
     pipeline.opsUrls().forEach((name, url) -> ops.append(String.format("    %-16s %s%n", name, url)));
     return String.format("""
 
         Freshet is running (ready in %.1f s, pid %d). Data: %s
-          serving API:    %s   (health: /health, /ready; metrics: /metrics)
-          serving admin:  %s   (GET /admin/models, POST /admin/models/{name}/reload; loopback only)
-          ops listeners (GET /health, GET /metrics):
+          serving API:    %s   (%s)
+          serving admin:  %s   (GET /admin/models, POST /admin/models/{name}/reload; admin scope; loopback only)
+          ops listeners (GET /health, GET /metrics; serving also GET /ready):
         %s  PostgreSQL:     psql -h %s -p %d -U postgres %s   (no password; the demo writes ~%.0f changes/s)
           Kafka:          %s
           CQL:            %s:%d   (keyspace %s)
           Iceberg:        %s
 
         Try:
-          curl -s %s/v1/users/1/features
-          curl -s -X POST %s/v1/generate -H 'Content-Type: application/json' \\
+          curl -s %s%s/v1/users/1/features
+          curl -s %s-X POST %s/v1/generate -H 'Content-Type: application/json' \\
                -d '{"user_id": "2", "prompt": "recommend something", "max_tokens": 48}'
-          curl -s %s/v1/models
+          curl -s %s%s/v1/models
 
         Ctrl-C, or SIGTERM (kill %d), stops everything in order.
 
-        """, seconds, ProcessHandle.current().pid(), dataDir, api, pipeline.adminUrl(), ops, servers.postgres.host(),
+        """, seconds, ProcessHandle.current().pid(), dataDir, api, keyLine, pipeline.adminUrl(), ops, servers.postgres.host(),
         servers.postgres.port(), servers.postgres.database(), rate, servers.kafka.bootstrapServers(), servers.cql.host(),
-        servers.cql.nativePort(), FeatureStoreSchema.DEFAULT_KEYSPACE, dataDir.resolve("warehouse"), api, api, api,
+        servers.cql.nativePort(), FeatureStoreSchema.DEFAULT_KEYSPACE, dataDir.resolve("warehouse"), key, api, key, api, key, api,
         ProcessHandle.current().pid());
   }
 

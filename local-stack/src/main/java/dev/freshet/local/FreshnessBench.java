@@ -48,7 +48,7 @@ public final class FreshnessBench {
       background.seedUsers();
       try (Pipeline pipeline = Pipeline.start(Pipeline.settingsFor(servers, dir, FreePorts.pick()))) {
         double startupSeconds = (System.nanoTime() - t0) / 1e9;
-        HttpJson http = new HttpJson(pipeline.servingUrl());
+        HttpJson http = pipeline.api();
         if (backgroundRate > 0) {
           background.start();
         }

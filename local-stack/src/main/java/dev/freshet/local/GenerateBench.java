@@ -54,11 +54,12 @@ public final class GenerateBench {
         StringBuilder report = new StringBuilder();
         report.append(String.format("loaded %d users; waited %.1f s for the machine to settle%n", users, OnlineBench.settle()));
         String url = pipeline.servingUrl();
-        HttpJson http = new HttpJson(url);
+        String apiKey = pipeline.apiKey();
+        HttpJson ops = new HttpJson(pipeline.opsUrls().get("serving"));
         String body = "\", \"prompt\": \"recommend something\", \"min_tokens\": " + tokens + ", \"max_tokens\": " + tokens + "}";
         Map<Integer, LongAdder> statuses = new ConcurrentHashMap<>();
         Supplier<OnlineBench.Request> generate = () -> {
-          KeepAliveHttp connection = new KeepAliveHttp(url);
+          KeepAliveHttp connection = new KeepAliveHttp(url, apiKey);
           return () -> statuses.computeIfAbsent(connection.post("/v1/generate",
               "{\"user_id\": \"" + OnlineBench.benchUser(users) + body), s -> new LongAdder()).increment();
         };
@@ -68,13 +69,13 @@ public final class GenerateBench {
         double sustained = 0;
         for (double rate : rates) {
           statuses.clear();
-          double[] before = summaries(http);
+          double[] before = summaries(ops);
           long[] cpu = MachineLoad.cpuTicks();
           long start = System.nanoTime();
           Histogram h = OnlineBench.openLoop(rate, seconds, concurrency, generate);
           double wall = (System.nanoTime() - start) / 1e9;
           double busy = MachineLoad.busyCores(cpu, MachineLoad.cpuTicks());
-          double[] after = summaries(http);
+          double[] after = summaries(ops);
           long ok = statuses.getOrDefault(200, new LongAdder()).sum();
           double throughput = ok / wall;
           double meanBatch = mean(before, after, 0);
@@ -108,9 +109,9 @@ public final class GenerateBench {
     }
   }
 
-  /** Sum and count of each of {@link #SUMMARIES}, from serving's Prometheus endpoint: [sum0, count0, sum1, ...]. */
-  private static double[] summaries(HttpJson http) throws Exception {
-    String text = new String(java.net.URI.create(http.baseUrl() + "/metrics").toURL().openStream().readAllBytes());
+  /** Sum and count of each of {@link #SUMMARIES}, from serving's Prometheus endpoint (its ops listener): [sum0, count0, sum1, ...]. */
+  private static double[] summaries(HttpJson ops) throws Exception {
+    String text = new String(java.net.URI.create(ops.baseUrl() + "/metrics").toURL().openStream().readAllBytes());
     double[] values = new double[2 * SUMMARIES.size()];
     for (int i = 0; i < SUMMARIES.size(); i++) {
       Matcher m = Pattern.compile("^" + SUMMARIES.get(i) + "_(sum|count)(?:\\{[^}]*})? ([0-9.eE+-]+)$", Pattern.MULTILINE).matcher(text);

@@ -15,9 +15,22 @@ import java.util.Map;
 public final class HttpJson {
   private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final String baseUrl;
+  private final String apiKey;
 
+  /** A client that sends no key (ops listeners, or to test what a request without one gets). */
   public HttpJson(String baseUrl) {
+    this(baseUrl, null);
+  }
+
+  /** A client that sends {@code Authorization: Bearer <apiKey>} with every request. */
+  public HttpJson(String baseUrl, String apiKey) {
     this.baseUrl = baseUrl;
+    this.apiKey = apiKey;
+  }
+
+  /** The same server, another key (null: none). */
+  public HttpJson withKey(String otherKey) {
+    return new HttpJson(baseUrl, otherKey);
   }
 
   public record Response(int status, JsonNode body) {}
@@ -41,6 +54,9 @@ public final class HttpJson {
   }
 
   private Response send(HttpRequest.Builder request) {
+    if (apiKey != null) {
+      request.header("Authorization", "Bearer " + apiKey);
+    }
     try {
       HttpResponse<String> r = client.send(request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
       JsonNode body = r.body().isEmpty() ? null : Json.MAPPER.readTree(r.body());

@@ -18,11 +18,14 @@ import java.nio.charset.StandardCharsets;
 final class KeepAliveHttp implements AutoCloseable {
   private final InetSocketAddress address;
   private final String host;
+  private final String authorization;
   private Socket socket;
   private InputStream in;
   private OutputStream out;
 
-  KeepAliveHttp(String baseUrl) {
+  /** {@code apiKey} null: requests carry no {@code Authorization} header. */
+  KeepAliveHttp(String baseUrl, String apiKey) {
+    this.authorization = apiKey == null ? "" : "Authorization: Bearer " + apiKey + "\r\n";
     URI uri = URI.create(baseUrl);
     this.address = new InetSocketAddress(uri.getHost(), uri.getPort());
     this.host = uri.getHost() + ":" + uri.getPort();
@@ -30,13 +33,13 @@ final class KeepAliveHttp implements AutoCloseable {
 
   /** Returns the status code; the body is read and dropped. */
   int get(String path) throws IOException {
-    return send(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII), path);
+    return send(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" + authorization + "\r\n").getBytes(StandardCharsets.US_ASCII), path);
   }
 
   /** POSTs {@code json}; returns the status code, the body is read and dropped. */
   int post(String path, String json) throws IOException {
     byte[] body = json.getBytes(StandardCharsets.UTF_8);
-    byte[] head = ("POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: application/json\r\nContent-Length: "
+    byte[] head = ("POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" + authorization + "Content-Type: application/json\r\nContent-Length: "
         + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
     byte[] request = new byte[head.length + body.length];
     System.arraycopy(head, 0, request, 0, head.length);

@@ -100,7 +100,7 @@ public final class OnlineBench {
 
         String servingUrl = pipeline.servingUrl();
         Supplier<Request> httpGet = () -> {
-          KeepAliveHttp connection = new KeepAliveHttp(servingUrl); // one per worker, closed with the JVM
+          KeepAliveHttp connection = new KeepAliveHttp(servingUrl, pipeline.apiKey()); // one per worker, closed with the JVM
           return () -> {
             int status = connection.get("/v1/users/" + benchUser(users) + "/features");
             if (status != 200) {
@@ -115,7 +115,7 @@ public final class OnlineBench {
             MachineLoad.busyCores(cpu, MachineLoad.cpuTicks())));
 
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers.kafka.bootstrapServers()))) {
-          report.append(freshnessUnderLoad(db, servers.postgres.dataSource(), new HttpJson(pipeline.servingUrl()), admin,
+          report.append(freshnessUnderLoad(db, servers.postgres.dataSource(), pipeline.api(), admin,
               sourceUsers, changeRate, probes));
         }
         report.append("machine: ").append(MachineLoad.summary()).append(System.lineSeparator());

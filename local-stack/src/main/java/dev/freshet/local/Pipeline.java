@@ -28,17 +28,19 @@ public final class Pipeline implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
 
   private final Settings settings;
+  private final boolean authenticate;
   private IngestCdcService cdc;
   private FeatureStreamsService streams;
   private OnlineSinkService onlineSink;
   private OfflineSinkService offlineSink;
   private ServingService serving;
 
-  private Pipeline(Settings settings) {
+  private Pipeline(Settings settings, boolean authenticate) {
     this.settings = settings;
+    this.authenticate = authenticate;
   }
 
-  /** The settings every service gets: where the servers are and where local data goes. */
+  /** The settings every service gets: where the servers are and where local data goes; creates the local API key. */
   public static Settings settingsFor(LocalServers servers, Path dataDir, int httpPort) {
     Map<String, String> s = new HashMap<>();
     s.put("kafka.bootstrap-servers", servers.kafka.bootstrapServers());
@@ -54,17 +56,25 @@ public final class Pipeline implements AutoCloseable {
     s.put("generator.models-root", dataDir.resolve("models").toString());
     s.put("http.port", Integer.toString(httpPort));
     s.put("admin.port", "0");
+    s.put("ops.port", "0");
+    s.put("auth.keys-file", LocalApiKey.create(dataDir).toString());
     return Settings.of(s).withEnv(System.getenv());
   }
 
   public static Pipeline start(Settings settings) {
-    Pipeline p = new Pipeline(settings);
+    return start(settings, true);
+  }
+
+  /** {@code authenticate} false: serving answers without API keys (only {@code bin/freshet-local --no-auth}). */
+  public static Pipeline start(Settings settings, boolean authenticate) {
+    Pipeline p = new Pipeline(settings, authenticate);
     try {
       p.startCdc();
       p.streams = FeatureStreamsService.start(FeatureStreamsConfig.from(settings));
       p.onlineSink = OnlineSinkService.start(OnlineSinkConfig.from(settings));
       p.offlineSink = OfflineSinkService.start(OfflineSinkConfig.from(settings));
-      p.serving = ServingService.start(ServingConfig.from(settings));
+      ServingConfig serving = ServingConfig.from(settings);
+      p.serving = authenticate ? ServingService.start(serving) : ServingService.startWithoutAuthentication(serving);
       return p;
     } catch (RuntimeException e) {
       p.close();
@@ -95,6 +105,25 @@ public final class Pipeline implements AutoCloseable {
     return "http://127.0.0.1:" + serving.adminPort();
   }
 
+  /** The local API key's token (every scope). */
+  public String apiKey() {
+    return LocalApiKey.token(Path.of(settings.requireString("auth.keys-file")));
+  }
+
+  /** A client of serving's API with the local key. */
+  public HttpJson api() {
+    return new HttpJson(servingUrl(), apiKey());
+  }
+
+  /** A client of serving's admin listener with the local key. */
+  public HttpJson admin() {
+    return new HttpJson(adminUrl(), apiKey());
+  }
+
+  public boolean authenticates() {
+    return authenticate;
+  }
+
   /** Each service's ops listener ({@code /health}, {@code /metrics}), by service name, in start order. */
   public Map<String, String> opsUrls() {
     Map<String, String> urls = new LinkedHashMap<>();
@@ -102,6 +131,7 @@ public final class Pipeline implements AutoCloseable {
     urls.put("feature-streams", "http://127.0.0.1:" + streams.opsPort());
     urls.put("online-sink", "http://127.0.0.1:" + onlineSink.opsPort());
     urls.put("offline-sink", "http://127.0.0.1:" + offlineSink.opsPort());
+    urls.put("serving", "http://127.0.0.1:" + serving.opsPort());
     return urls;
   }
 

@@ -26,7 +26,7 @@ class CdcRestartIT {
   void rowsWrittenWhileIngestIsStoppedArriveAfterItStartsAgain() {
     SharedStack.Running stack = SharedStack.get();
     DemoDatabase db = stack.db();
-    HttpJson http = new HttpJson(stack.pipeline().servingUrl());
+    HttpJson http = stack.pipeline().api();
     long user = 900_100;
     db.upsertUser(user, "ed", "FR");
     db.insertEvent(user, "view", "film-1", "films", "kafka", null);

@@ -44,7 +44,7 @@ class EndToEndIT {
   @BeforeEach
   void setUp() {
     db = SharedStack.get().db();
-    http = new HttpJson(SharedStack.get().pipeline().servingUrl());
+    http = SharedStack.get().pipeline().api();
   }
 
   @Test

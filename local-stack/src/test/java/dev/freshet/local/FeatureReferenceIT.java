@@ -35,7 +35,7 @@ class FeatureReferenceIT {
     List<Long> users = LongStream.rangeClosed(2_001, 2_040).boxed().toList();
     List<Long> heavy = List.of(2_041L, 2_042L);
     List<Long> everyone = LongStream.rangeClosed(2_001, 2_042).boxed().toList();
-    HttpJson http = new HttpJson(stack.pipeline().servingUrl());
+    HttpJson http = stack.pipeline().api();
     RandomChanges changes = new RandomChanges(stack.db(), users, Duration.ofMinutes(8), 20261124);
     ReferenceFeatures reference = new ReferenceFeatures(stack.db().dataSource(), changes.lateIds());
 

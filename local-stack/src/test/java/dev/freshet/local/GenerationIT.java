@@ -30,8 +30,8 @@ class GenerationIT {
   @BeforeEach
   void setUp() {
     db = SharedStack.get().db();
-    http = new HttpJson(SharedStack.get().pipeline().servingUrl());
-    admin = new HttpJson(SharedStack.get().pipeline().adminUrl());
+    http = SharedStack.get().pipeline().api();
+    admin = SharedStack.get().pipeline().admin();
   }
 
   @Test

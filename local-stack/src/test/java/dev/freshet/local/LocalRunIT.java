@@ -36,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LocalRunIT {
   private static final Pattern KAFKA = Pattern.compile("Kafka: +(\\S+)");
   private static final Pattern ADMIN = Pattern.compile("serving admin: +(http://\\S+)");
+  private static final Pattern API = Pattern.compile("serving API: +(http://\\S+)");
 
   @TempDir Path dir;
 
@@ -55,8 +56,14 @@ class LocalRunIT {
           "ingest-cdc", "feature-streams", "online-sink", "offline-sink", "kill ");
       Matcher admin = ADMIN.matcher(banner);
       assertThat(admin.find()).as(banner).isTrue();
-      HttpJson.Response models = new HttpJson(admin.group(1)).get("/admin/models");
+      String key = LocalApiKey.token(data.resolve("api-keys.json"));
+      assertThat(banner).as("the banner's curls carry the key").contains("-H 'Authorization: Bearer " + key + "'");
+      HttpJson.Response models = new HttpJson(admin.group(1), key).get("/admin/models");
       assertThat(models.status()).as("the admin address in the banner answers").isEqualTo(200);
+      Matcher api = API.matcher(banner);
+      assertThat(api.find()).as(banner).isTrue();
+      assertThat(new HttpJson(api.group(1), key).get("/v1/users/1/features").status()).as("the banner's first curl").isEqualTo(200);
+      assertThat(new HttpJson(api.group(1)).get("/v1/users/1/features").status()).as("without the key").isEqualTo(401);
       Matcher kafka = KAFKA.matcher(banner);
       assertThat(kafka.find()).as(banner).isTrue();
       Thread.sleep(3_000); // the workload writes; vectors flow to the sinks

@@ -45,7 +45,7 @@ class ScaleOutIT {
     }
     List<Long> users = LongStream.rangeClosed(3_001, 3_030).boxed().toList();
     RandomChanges changes = new RandomChanges(stack.db(), users, Duration.ofMinutes(8), 42);
-    HttpJson http = new HttpJson(stack.pipeline().servingUrl());
+    HttpJson http = stack.pipeline().api();
 
     ChildProcess second = startSecondInstance(config, stack.dataDir());
     try (Admin admin = Admin.create(java.util.Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {

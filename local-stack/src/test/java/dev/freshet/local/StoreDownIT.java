@@ -52,20 +52,23 @@ class StoreDownIT {
           "cql.contact-points", contact,
           "kafka.bootstrap-servers", "127.0.0.1:" + FreePorts.pick(),
           "http.port", Integer.toString(FreePorts.pick()),
+          "ops.port", "0",
+          "auth.keys-file", LocalApiKey.create(dir).toString(),
           "generator.scratch-dir", dir.resolve("model").toString()))));
-      HttpJson http = new HttpJson("http://127.0.0.1:" + serving.port());
-      assertDegraded(http);
+      HttpJson http = new HttpJson("http://127.0.0.1:" + serving.port(), LocalApiKey.token(dir.resolve("api-keys.json")));
+      HttpJson ops = new HttpJson("http://127.0.0.1:" + serving.opsPort());
+      assertDegraded(http, ops);
 
       cql = CassandraServer.start(data, Duration.ofSeconds(180));
       Await.until(Duration.ofSeconds(60), "serving to read the store once it is back",
           () -> http.get("/v1/users/7/features").status(), s -> s == 200);
-      assertThat(http.get("/ready").status()).isEqualTo(200);
+      assertThat(ops.get("/ready").status()).isEqualTo(200);
       HttpJson.Response up = http.post("/v1/generate", REQUEST);
       assertThat(up.body().path("personalized").asBoolean()).isTrue();
       assertThat(up.body().path("text").asText()).contains("music");
 
       cql.close();
-      assertDegraded(http);
+      assertDegraded(http, ops);
 
       cql = CassandraServer.start(data, Duration.ofSeconds(180));
       Await.until(Duration.ofSeconds(60), "features again once the store restarted, serving untouched",
@@ -81,7 +84,7 @@ class StoreDownIT {
 
   private static final String REQUEST = "{\"user_id\":\"7\",\"prompt\":\"recommend something\"}";
 
-  private static void assertDegraded(HttpJson http) {
+  private static void assertDegraded(HttpJson http, HttpJson ops) {
     HttpJson.Response down = http.post("/v1/generate", REQUEST);
     assertThat(down.status()).isEqualTo(200);
     assertThat(down.body().path("personalized").asBoolean()).isFalse();
@@ -91,6 +94,6 @@ class StoreDownIT {
     assertThat(features.status()).isEqualTo(503);
     assertThat(features.body().path("error").asText()).isEqualTo("feature_store_unavailable");
     assertThat(features.body().toString()).doesNotContain("Exception");
-    assertThat(http.get("/ready").status()).isEqualTo(503);
+    assertThat(ops.get("/ready").status()).isEqualTo(503);
   }
 }

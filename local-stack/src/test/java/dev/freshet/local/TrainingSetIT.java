@@ -81,7 +81,7 @@ class TrainingSetIT {
   void exactEqualsTheSourceAsOfEachLabelAndServedIsTheVectorInEffectThen() throws Exception {
     SharedStack.Running stack = SharedStack.get();
     DemoDatabase db = stack.db();
-    HttpJson http = new HttpJson(stack.pipeline().servingUrl());
+    HttpJson http = stack.pipeline().api();
     RandomChanges changes = new RandomChanges(db, USERS, Duration.ofMinutes(8), 15);
     ReferenceFeatures reference = new ReferenceFeatures(db.dataSource(), changes.lateIds());
     Random random = new Random(15);

@@ -3,6 +3,7 @@ package dev.freshet.offline;
 import dev.freshet.common.GenerationRecord;
 import dev.freshet.common.Json;
 import org.apache.iceberg.Schema;
+import org.apache.iceberg.Table;
 import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.types.Types;
@@ -13,6 +14,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * of the features in its prompt, so teams evaluate and retrain on what was actually served.
  */
 final class GenerationLog {
+  private static final String API_KEY_ID = "api_key_id";
   static final Schema SCHEMA = new Schema(
       Types.NestedField.required(1, "request_id", Types.StringType.get()),
       Types.NestedField.required(2, "user_id", Types.StringType.get()),
@@ -34,9 +36,18 @@ final class GenerationLog {
       Types.NestedField.optional(18, "seed", Types.LongType.get()),
       Types.NestedField.optional(19, "latency_ms", Types.DoubleType.get()),
       Types.NestedField.required(20, "kafka_partition", Types.IntegerType.get()),
-      Types.NestedField.required(21, "kafka_offset", Types.LongType.get()));
+      Types.NestedField.required(21, "kafka_offset", Types.LongType.get()),
+      Types.NestedField.optional(22, API_KEY_ID, Types.StringType.get(), "id of the API key the request came with"));
 
   private GenerationLog() {}
+
+  /** Adds the key id to a table written by a Freshet before API keys (its old rows read null there). */
+  static Table evolve(Table table) {
+    if (table.schema().findField(API_KEY_ID) == null) {
+      table.updateSchema().addColumn(API_KEY_ID, Types.StringType.get(), "id of the API key the request came with").commit();
+    }
+    return table;
+  }
 
   static Record row(ConsumerRecord<String, String> r, GenericRecord template) {
     GenerationRecord g = Json.read(r.value(), GenerationRecord.class);
@@ -60,6 +71,7 @@ final class GenerationLog {
     row.setField("top_k", g.topK());
     row.setField("seed", g.seed());
     row.setField("latency_ms", g.latencyMs());
+    row.setField(API_KEY_ID, g.apiKeyId());
     return row;
   }
 }

@@ -55,7 +55,7 @@ public final class OfflineSinkService implements AutoCloseable {
           new KafkaFedTable(catalog, TableIdentifier.of(ns, config.table()), FeatureLog.SCHEMA, FeatureLog.evolve(config.definitions()),
               commitPool), FeatureLog::row);
       feed(config, registry, "-generations", config.generationsTopic(),
-          new KafkaFedTable(catalog, TableIdentifier.of(ns, config.generationTable()), GenerationLog.SCHEMA, t -> t, commitPool),
+          new KafkaFedTable(catalog, TableIdentifier.of(ns, config.generationTable()), GenerationLog.SCHEMA, GenerationLog::evolve, commitPool),
           GenerationLog::row);
       for (SourceDefinition source : config.definitions().sources()) {
         feed(config, registry, "-changes-" + source.name(), source.topic(),

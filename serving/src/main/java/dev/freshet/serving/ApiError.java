@@ -1,13 +1,19 @@
 package dev.freshet.serving;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
  * The JSON body of every error response: a stable machine-readable {@code error} code, the
- * offending {@code field} when there is one, and a sentence for humans. Never a stack trace.
+ * offending {@code field} when there is one, the scope a 403 lacked, and a sentence for humans.
+ * Never a stack trace.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ApiError(String error, String field, String message) {
+public record ApiError(String error, String field, String message, @JsonProperty("required_scope") String requiredScope) {
+
+  public ApiError(String error, String field, String message) {
+    this(error, field, message, null);
+  }
 
   /** Thrown by handlers to answer with {@code status} and this body. */
   public static final class Failure extends RuntimeException {
@@ -15,9 +21,13 @@ public record ApiError(String error, String field, String message) {
     private final ApiError body;
 
     public Failure(int status, String error, String field, String message) {
-      super(message);
+      this(status, new ApiError(error, field, message));
+    }
+
+    public Failure(int status, ApiError body) {
+      super(body.message());
       this.status = status;
-      this.body = new ApiError(error, field, message);
+      this.body = body;
     }
 
     public int status() {

@@ -3,6 +3,10 @@ package dev.freshet.serving;
 import dev.freshet.common.FeatureVector;
 import dev.freshet.common.Futures;
 import dev.freshet.common.Json;
+import dev.freshet.common.OpsServer;
+import dev.freshet.serving.auth.ApiKeys;
+import dev.freshet.serving.auth.Caller;
+import dev.freshet.serving.limits.ClientLimits;
 import dev.freshet.serving.FeatureStoreReader.FeatureStoreUnavailableException;
 import dev.freshet.common.GenerationRecord;
 import dev.freshet.serving.generator.GenerationBatcher;
@@ -30,9 +34,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
@@ -58,11 +62,15 @@ public final class ServingApp {
   private final Timer featuresTimer;
   private final Timer generateTimer;
   private final Timer batchTimer;
+  private final RequestGuard guard;
+  private final ClientLimits limits;
 
-  /** {@code generationLog} null: generations are not logged. */
+  /** {@code generationLog} null: generations are not logged; {@code keys} null: no authentication (local run only). */
   ServingApp(ServingConfig config, FeatureStoreReader store, ModelRegistry models, GenerationLog generationLog,
-      PrometheusMeterRegistry registry, BooleanSupplier storeReachable, Clock clock) {
+      PrometheusMeterRegistry registry, BooleanSupplier storeReachable, Clock clock, ApiKeys keys) {
     this.config = config;
+    this.limits = new ClientLimits(config.ratePerSecond(), config.generationsInFlightPerKey());
+    this.guard = new RequestGuard(keys, limits);
     this.store = store;
     this.models = models;
     this.generationLog = generationLog;
@@ -80,17 +88,14 @@ public final class ServingApp {
     freshness.close();
   }
 
-  /** The API listener: features and generation, for applications. */
+  /** The API listener: features and generation, for applications; every route needs a key. */
   public Javalin create() {
     return Javalin.create(cfg -> {
-      common(cfg, config.httpHost(), config.httpPort());
-      cfg.routes.get("/v1/users/{userId}/features", this::getFeatures);
-      cfg.routes.post("/v1/features", this::batchFeatures);
-      cfg.routes.post("/v1/generate", this::generate);
-      cfg.routes.get("/v1/models", this::listModels);
-      cfg.routes.get("/health", ctx -> ctx.json(Map.of("status", "UP")));
-      cfg.routes.get("/ready", this::ready);
-      cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(registry.scrape()));
+      common(cfg, "api", config.httpHost(), config.httpPort());
+      cfg.routes.get("/v1/users/{userId}/features", this::getFeatures, ApiRoute.USER_FEATURES);
+      cfg.routes.post("/v1/features", this::batchFeatures, ApiRoute.BATCH_FEATURES);
+      cfg.routes.post("/v1/generate", this::generate, ApiRoute.GENERATE);
+      cfg.routes.get("/v1/models", this::listModels, ApiRoute.MODELS);
       cfg.routes.exception(GenerationBatcher.Overloaded.class, (e, ctx) -> ctx.status(429).header("Retry-After", "1")
           .json(new ApiError("overloaded", null, e.getMessage())));
       cfg.routes.exception(GenerationBatcher.DeadlineExceeded.class, (e, ctx) -> ctx.status(504)
@@ -100,22 +105,30 @@ public final class ServingApp {
     });
   }
 
-  /** The admin listener, loopback by default: operations that change what the service runs. */
+  /** The admin listener, loopback by default and for keys with the admin scope: operations that change what the service runs. */
   public Javalin createAdmin() {
     return Javalin.create(cfg -> {
-      common(cfg, config.adminHost(), config.adminPort());
-      cfg.routes.get("/admin/models", this::listModelsWithDirs);
-      cfg.routes.post("/admin/models/{name}/reload", this::reloadModel);
-      cfg.routes.get("/health", ctx -> ctx.json(Map.of("status", "UP")));
+      common(cfg, "admin", config.adminHost(), config.adminPort());
+      cfg.routes.get("/admin/models", this::listModelsWithDirs, ApiRoute.ADMIN);
+      cfg.routes.post("/admin/models/{name}/reload", this::reloadModel, ApiRoute.ADMIN);
     });
   }
 
-  private void common(JavalinConfig cfg, String host, int port) {
+  /** Whether the feature store answers (serving degrades without it): {@code /ready} on the ops listener. */
+  public OpsServer.Health readiness() {
+    boolean up = storeReachable.getAsBoolean();
+    return new OpsServer.Health(up, "feature store " + (up ? "up" : "down") + "; default model "
+        + models.current(models.defaultModel()).id());
+  }
+
+  private void common(JavalinConfig cfg, String listener, String host, int port) {
     cfg.startup.showJavalinBanner = false;
     cfg.jetty.host = host;
     cfg.jetty.port = port;
     cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
     JsonErrors.install(cfg, config.maxBodyBytes());
+    guard.install(cfg);
+    cfg.requestLogger.http((ctx, ms) -> AccessLog.log(listener, ctx, ms));
   }
 
   /**
@@ -231,16 +244,35 @@ public final class ServingApp {
     long started = System.nanoTime();
     JsonErrors.requireJsonBody(ctx);
     GenerateRequest req = GenerateRequest.parse(ctx.body(), config, models);
-    String requestId = requestId(ctx);
+    String requestId = RequestGuard.requestId(ctx);
+    Caller caller = RequestGuard.caller(ctx);
+    Semaphore inFlight = limits.generation(caller);
+    if (inFlight == null) {
+      ctx.header("Retry-After", "1");
+      throw new ApiError.Failure(429, "too_many_in_flight", null, "API key '" + caller.keyId() + "' already has "
+          + limits.generationsInFlight() + " generations in flight (limits.generate.in-flight-per-key)");
+    }
+    try {
+      generate(ctx, req, requestId, caller, inFlight, started);
+    } catch (RuntimeException e) {
+      inFlight.release();
+      throw e;
+    }
+  }
+
+  private void generate(Context ctx, GenerateRequest req, String requestId, Caller caller, Semaphore inFlight, long started) {
     long deadline = started + req.timeout().toNanos();
     Timer.Sample sample = Timer.start(registry);
     ctx.future(() -> personalize(req, deadline)
         .thenCompose(p -> models.submit(req.model(),
                 new Generator.Request(p.prompt(), req.minTokens(), req.maxTokens(), req.sampling(),
                 deadline))
-            .thenApply(served -> answer(requestId, req, p, served, started)))
+            .thenApply(served -> answer(requestId, caller, req, p, served, started)))
         .thenAccept(ctx::json)
-        .whenComplete((ok, error) -> sample.stop(generateTimer)));
+        .whenComplete((ok, error) -> {
+          inFlight.release();
+          sample.stop(generateTimer);
+        }));
   }
 
   /**
@@ -292,7 +324,7 @@ public final class ServingApp {
     });
   }
 
-  private Map<String, Object> answer(String requestId, GenerateRequest req, Personalization p, GenerationBatcher.Served served,
+  private Map<String, Object> answer(String requestId, Caller caller, GenerateRequest req, Personalization p, GenerationBatcher.Served served,
       long started) {
     Generator.Generation g = served.generation();
     double latencyMs = (System.nanoTime() - started) / 1_000_000.0;
@@ -303,7 +335,7 @@ public final class ServingApp {
           served.model().version(), p.profile().personalized(), p.profile().used(), p.profile().notUnderstood(),
           f.map(FeatureVector::sourceLsn).orElse(null), f.map(FeatureVector::eventTime).orElse(null),
           f.map(FeatureVector::version).orElse(null), prompt, g.text(), g.tokens(), stopName(g.stop()),
-          req.sampling().temperature(), req.sampling().topK(), req.sampling().seed(), latencyMs));
+          req.sampling().temperature(), req.sampling().topK(), req.sampling().seed(), latencyMs, caller.keyId()));
     }
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("request_id", requestId);
@@ -331,12 +363,6 @@ public final class ServingApp {
 
   private static String stopName(Generator.Stop stop) {
     return stop.name().toLowerCase(Locale.ROOT);
-  }
-
-  /** The caller's {@code X-Request-Id} when it is a sane token, else a new one. */
-  private static String requestId(Context ctx) {
-    String given = ctx.header("X-Request-Id");
-    return given != null && given.matches("[A-Za-z0-9._:-]{1,128}") ? given : UUID.randomUUID().toString();
   }
 
   private void listModels(Context ctx) {
@@ -397,12 +423,6 @@ public final class ServingApp {
       LOG.info("reload refused: '{}' does not resolve under the models root: {}", dir, e.toString());
     }
     throw ApiError.badField("dir", "dir must name an existing model directory under the models root (generator.models-root)");
-  }
-
-  private void ready(Context ctx) {
-    boolean store = storeReachable.getAsBoolean();
-    ctx.status(store ? 200 : 503).json(Map.of("status", store ? "READY" : "DEGRADED", "feature_store", store ? "up" : "down",
-        "model", models.current(models.defaultModel()).id()));
   }
 
   private Long ageMs(Instant t) {

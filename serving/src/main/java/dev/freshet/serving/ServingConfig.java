@@ -6,6 +6,7 @@ import dev.freshet.common.Topics;
 import dev.freshet.serving.generator.GenerationBatcher;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -18,6 +19,10 @@ import java.util.Map;
  * @param adminHost the admin listener's address, loopback by default: it can replace models
  * @param modelsRoot the only directory tree a reload may load a model from; null: reloads only
  *     from each model's configured directory
+ * @param opsHost where {@code /health}, {@code /ready} and {@code /metrics} listen (no key needed)
+ * @param apiKeysFile the API keys (ids, bcrypt hashes, scopes), re-read every {@code apiKeysReload}
+ * @param ratePerSecond each route's requests per second per key, unless the key sets its own
+ * @param generationsInFlightPerKey generations one key may have queued or running at once
  */
 public record ServingConfig(
     String httpHost,
@@ -25,6 +30,12 @@ public record ServingConfig(
     long maxBodyBytes,
     String adminHost,
     int adminPort,
+    String opsHost,
+    int opsPort,
+    Path apiKeysFile,
+    Duration apiKeysReload,
+    Map<ApiRoute, Integer> ratePerSecond,
+    int generationsInFlightPerKey,
     Path modelsRoot,
     String cqlContactPoints,
     String cqlLocalDatacenter,
@@ -63,6 +74,12 @@ public record ServingConfig(
         s.integer("http.max-body-bytes", 1 << 20),
         s.string("admin.host", "127.0.0.1"),
         s.integer("admin.port", 8081),
+        s.string("ops.host", "127.0.0.1"),
+        s.integer("ops.port", 8082),
+        Path.of(s.requireString("auth.keys-file")),
+        s.duration("auth.reload-interval", Duration.ofSeconds(2)),
+        rates(s),
+        s.integer("limits.generate.in-flight-per-key", 32),
         s.string("generator.models-root", "").isBlank() ? null : Path.of(s.string("generator.models-root", "")),
         s.requireString("cql.contact-points"),
         s.string("cql.local-datacenter", "datacenter1"),
@@ -89,6 +106,19 @@ public record ServingConfig(
         s.integer("topics.partitions", 2),
         (short) s.integer("topics.replication-factor", 1),
         s.integer("generation-log.buffer", 10_000));
+  }
+
+  private static Map<ApiRoute, Integer> rates(Settings s) {
+    Map<ApiRoute, Integer> rates = new EnumMap<>(ApiRoute.class);
+    for (ApiRoute route : ApiRoute.values()) {
+      String key = "limits." + route.limitName() + ".per-second";
+      int rate = s.integer(key, route.defaultPerSecond());
+      if (rate <= 0) {
+        throw new Settings.ConfigException(key + " must be a positive number of requests per second");
+      }
+      rates.put(route, rate);
+    }
+    return rates;
   }
 
   /** {@code name=dir,name=dir}; a name given twice is a mistake, not an override. */

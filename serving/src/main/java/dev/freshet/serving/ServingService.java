@@ -1,7 +1,9 @@
 package dev.freshet.serving;
 
+import dev.freshet.common.OpsServer;
 import dev.freshet.common.ServiceMain;
 import dev.freshet.common.Settings;
+import dev.freshet.serving.auth.ApiKeys;
 import dev.freshet.serving.generator.ModelRegistry;
 import dev.freshet.serving.generator.GruGenerator;
 import io.javalin.Javalin;
@@ -28,9 +30,12 @@ public final class ServingService implements AutoCloseable {
   private final Javalin http;
   private final Javalin admin;
   private final ServingApp app;
+  private final ApiKeys keys;
+  private final OpsServer ops;
 
-  private ServingService(ServingConfig config) {
+  private ServingService(ServingConfig config, boolean authenticate) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    keys = authenticate ? ApiKeys.watch(config.apiKeysFile(), config.apiKeysReload(), Clock.systemUTC(), registry) : null;
     List<ModelRegistry.Source> sources = new ArrayList<>();
     config.models().forEach((name, dir) -> sources.add(new ModelRegistry.Source(name, ServingConfig.BUNDLED.equals(dir)
         ? GruGenerator.unpackBundled(config.scratchDir().resolve(name)) : Path.of(dir))));
@@ -39,16 +44,26 @@ public final class ServingService implements AutoCloseable {
         config.generationLogTopic(), config.topicPartitions(), config.replicationFactor(), config.generationLogBuffer(), registry);
     store = new FeatureStoreReader(config.cqlContactPoints(), config.cqlLocalDatacenter(), config.featureReadTimeout(),
         config.speculativeDelay(), config.keyspace(), Duration.ofSeconds(2));
-    app = new ServingApp(config, store, models, generationLog, registry, store::reachable, Clock.systemUTC());
+    app = new ServingApp(config, store, models, generationLog, registry, store::reachable, Clock.systemUTC(), keys);
     http = app.create().start();
     admin = app.createAdmin().start();
-    LOG.info("serving on http://{}:{} (admin on http://{}:{}) with models {} (default '{}'), generation log {}", config.httpHost(),
-        http.port(), config.adminHost(), admin.port(), models.names(), models.defaultModel(),
-        generationLog == null ? "off" : "to " + config.generationLogTopic());
+    ops = OpsServer.start(config.opsHost(), config.opsPort(), registry, () -> new OpsServer.Health(true, "serving"), app::readiness);
+    LOG.info("serving on http://{}:{} (admin on http://{}:{}, ops on http://{}:{}) with models {} (default '{}'), generation log {}",
+        config.httpHost(), http.port(), config.adminHost(), admin.port(), config.opsHost(), ops.port(), models.names(),
+        models.defaultModel(), generationLog == null ? "off" : "to " + config.generationLogTopic());
   }
 
   public static ServingService start(ServingConfig config) {
-    return new ServingService(config);
+    return new ServingService(config, true);
+  }
+
+  /**
+   * Serving with no API keys: anyone who reaches the port reads every user's features and runs the
+   * model. Only for {@code bin/freshet-local --no-auth} on a developer's machine; says so in the log.
+   */
+  public static ServingService startWithoutAuthentication(ServingConfig config) {
+    LOG.warn("*** AUTHENTICATION IS OFF: every route answers without an API key. For a local run only, never a deployment. ***");
+    return new ServingService(config, false);
   }
 
   public int port() {
@@ -59,12 +74,20 @@ public final class ServingService implements AutoCloseable {
     return admin.port();
   }
 
+  public int opsPort() {
+    return ops.port();
+  }
+
   @Override
   public void close() {
     models.close(); // refuses new generations (429, retry elsewhere) and answers the queued ones while HTTP still runs
     http.stop();
     admin.stop();
+    ops.close();
     app.close();
+    if (keys != null) {
+      keys.close();
+    }
     if (generationLog != null) {
       generationLog.close(); // after the models, so the last answers are logged
     }

@@ -25,20 +25,23 @@ import org.junit.jupiter.api.io.TempDir;
 class GenerateOverloadIT {
   @Test
   void aBurstBeyondTheQueueGets429AndTheRestIsAnswered(@TempDir Path dir) throws Exception {
-    ServingConfig config = ServingConfig.from(Settings.of(Map.of(
-        "cql.contact-points", "127.0.0.1:1",
-        "http.port", "0",
-        "admin.port", "0",
-        "generation-log.enabled", "false",
-        "generator.scratch-dir", dir.toString(),
-        "generator.queue-capacity", "1",
-        "generator.max-batch", "1")));
+    String key = TestKeys.all(dir.resolve("api-keys.json"));
+    ServingConfig config = ServingConfig.from(Settings.of(Map.ofEntries(
+        Map.entry("cql.contact-points", "127.0.0.1:1"),
+        Map.entry("http.port", "0"),
+        Map.entry("admin.port", "0"),
+        Map.entry("ops.port", "0"),
+        Map.entry("auth.keys-file", dir.resolve("api-keys.json").toString()),
+        Map.entry("generation-log.enabled", "false"),
+        Map.entry("generator.scratch-dir", dir.toString()),
+        Map.entry("generator.queue-capacity", "1"),
+        Map.entry("generator.max-batch", "1"))));
     try (ServingService serving = ServingService.start(config)) {
       HttpClient client = HttpClient.newHttpClient();
       List<CompletableFuture<HttpResponse<String>>> burst = new ArrayList<>();
       for (int i = 0; i < 40; i++) {
         burst.add(client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + serving.port() + "/v1/generate"))
-            .header("Content-Type", "application/json")
+            .header("Content-Type", "application/json").header("Authorization", "Bearer " + key)
             .POST(HttpRequest.BodyPublishers.ofString("{\"user_id\": \"1\", \"prompt\": \"recommend something\", \"min_tokens\": 128, \"max_tokens\": 128}"))
             .build(), HttpResponse.BodyHandlers.ofString()));
       }

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class GenerateRequestTest {
-  static final ServingConfig limits = ServingConfig.from(Settings.of(Map.of("cql.contact-points", "127.0.0.1:9042",
+  static final ServingConfig limits = ServingConfig.from(Settings.of(Map.of("cql.contact-points", "127.0.0.1:9042", "auth.keys-file", "unused.json",
       "generation-log.enabled", "false")));
   static ModelRegistry models;
 

@@ -30,13 +30,17 @@ class HttpErrorsIT {
   @TempDir static Path scratch;
   static ServingService serving;
   static HttpClient client = HttpClient.newHttpClient();
+  static String key;
 
   @BeforeAll
   static void start() {
+    key = TestKeys.all(scratch.resolve("api-keys.json"));
     serving = ServingService.start(ServingConfig.from(Settings.of(Map.of(
         "cql.contact-points", "127.0.0.1:1",
         "http.port", "0",
         "admin.port", "0",
+        "ops.port", "0",
+        "auth.keys-file", scratch.resolve("api-keys.json").toString(),
         "http.max-body-bytes", Integer.toString(LIMIT),
         "generation-log.enabled", "false",
         "generator.scratch-dir", scratch.toString()))));
@@ -75,7 +79,7 @@ class HttpErrorsIT {
     // Expect: 100-continue, so the server's early 413 cannot race the client still writing the body
     // (a connection closed mid-upload loses the answer: "header parser received no bytes").
     HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + serving.port() + "/v1/generate"))
-        .expectContinue(true).header("Content-Type", "application/json")
+        .expectContinue(true).header("Content-Type", "application/json").header("Authorization", "Bearer " + key)
         .POST(HttpRequest.BodyPublishers.ofString(big)).build(), HttpResponse.BodyHandlers.ofString());
     Answer a = new Answer(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), parse(r.body()), r.body());
     assertError(a, 413, "body_too_large");
@@ -143,6 +147,7 @@ class HttpErrorsIT {
     if (contentType != null) {
       b.header("Content-Type", contentType);
     }
+    b.header("Authorization", "Bearer " + key);
     HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
     return new Answer(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), parse(r.body()), r.body());
   }

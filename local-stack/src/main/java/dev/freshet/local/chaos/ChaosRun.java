@@ -81,13 +81,15 @@ public final class ChaosRun implements AutoCloseable {
   private long vectorsDuplicated;
   private long generationsDuplicated;
   private int supervisorRestarts;
+  private final HttpJson servingOps;
 
   private ChaosRun(FaultServers servers, ServiceFleet fleet, SteadyWorkload workload, ReferenceFeatures reference) {
     this.servers = servers;
     this.fleet = fleet;
     this.workload = workload;
     this.reference = reference;
-    this.http = new HttpJson(fleet.servingUrl());
+    this.http = fleet.api();
+    this.servingOps = new HttpJson(fleet.servingOpsUrl());
   }
 
   /** Creates the run's database, starts the services and the workload (at {@code changesPerSecond}), and checks that all is well before any fault. */
@@ -244,7 +246,7 @@ public final class ChaosRun implements AutoCloseable {
 
   private List<String> servedDifferences() {
     try {
-      return http.get("/ready").status() == 200 ? reference.mismatches(http, USERS, SERVED_STALENESS) : List.of("serving is not ready");
+      return servingOps.get("/ready").status() == 200 ? reference.mismatches(http, USERS, SERVED_STALENESS) : List.of("serving is not ready");
     } catch (UncheckedIOException notListening) {
       return List.of("serving does not answer: " + notListening.getMessage());
     }

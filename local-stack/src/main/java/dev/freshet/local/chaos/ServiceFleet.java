@@ -1,6 +1,8 @@
 package dev.freshet.local.chaos;
 
 import dev.freshet.common.definitions.FeatureDefinitions;
+import dev.freshet.local.HttpJson;
+import dev.freshet.local.LocalApiKey;
 import dev.freshet.embedded.ChildProcess;
 import dev.freshet.embedded.FreePorts;
 import java.io.IOException;
@@ -53,6 +55,8 @@ public final class ServiceFleet implements AutoCloseable {
   private final Path dir;
   private final FaultServers servers;
   private final int httpPort = FreePorts.pick();
+  private final Map<String, Integer> opsPorts = new HashMap<>();
+  private Path keysFile;
   private final Map<String, ChildProcess> running = new LinkedHashMap<>();
   private final Map<String, Path> configs = new HashMap<>();
   private final AtomicInteger supervisorRestarts = new AtomicInteger();
@@ -73,6 +77,16 @@ public final class ServiceFleet implements AutoCloseable {
 
   public String servingUrl() {
     return "http://127.0.0.1:" + httpPort;
+  }
+
+  /** Serving's ops listener ({@code /ready}, {@code /metrics}). */
+  public String servingOpsUrl() {
+    return "http://127.0.0.1:" + opsPorts.get("serving");
+  }
+
+  /** A client of serving's API with the fleet's key. */
+  public HttpJson api() {
+    return new HttpJson(servingUrl(), LocalApiKey.token(keysFile));
   }
 
   public String topic(String suffix) {
@@ -184,7 +198,9 @@ public final class ServiceFleet implements AutoCloseable {
     write("offline-sink", kafka, Map.of("iceberg.warehouse", warehouse().toString(), "features.definitions", definitions.toString(),
         "offline-sink.group-id", name + "-offline-sink",
         "offline-sink.commit-interval", "1s", "offline-sink.session-timeout", "6s"));
+    keysFile = LocalApiKey.create(dir);
     write("serving", kafka, cql, Map.of("http.port", Integer.toString(httpPort), "admin.port", "0",
+        "auth.keys-file", keysFile.toString(),
         "features-api.watermark-source", name, "generator.scratch-dir", dir.resolve("model").toString()));
   }
 
@@ -195,7 +211,8 @@ public final class ServiceFleet implements AutoCloseable {
       settings.putAll(part);
     }
     for (String instance : List.of(service, service + SECOND)) {
-      settings.put("ops.port", Integer.toString(FreePorts.pick()));
+      opsPorts.put(instance, FreePorts.pick());
+      settings.put("ops.port", Integer.toString(opsPorts.get(instance)));
       Path file = dir.resolve(instance + ".properties");
       Properties p = new Properties();
       p.putAll(settings);
