@@ -10,6 +10,8 @@ import dev.freshet.embedded.FreePorts;
 import dev.freshet.embedded.LocalServers;
 import dev.freshet.online.FeatureStoreWriter;
 import dev.freshet.serving.FeatureStoreReader;
+import dev.freshet.serving.ServingConfig;
+import dev.freshet.serving.ServingService;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,6 +53,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
  */
 public final class OnlineBench {
   private static final int WARMUP_SECONDS = 10;
+  private static final int HTTP_ROUNDS = 2;
   /** Users in the source database that the change writers write events for. */
   private static final int SOURCE_USERS = 10_000;
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
@@ -98,21 +101,34 @@ public final class OnlineBench {
         report.append(line("store point read (CQL, prepared)", readRate, concurrency, seconds, store,
             MachineLoad.busyCores(cpu, MachineLoad.cpuTicks())));
 
-        String servingUrl = pipeline.servingUrl();
-        Supplier<Request> httpGet = () -> {
-          KeepAliveHttp connection = new KeepAliveHttp(servingUrl, pipeline.apiKey()); // one per worker, closed with the JVM
-          return () -> {
-            int status = connection.get("/v1/users/" + benchUser(users) + "/features");
-            if (status != 200) {
-              throw new IllegalStateException("HTTP " + status);
-            }
-          };
-        };
-        openLoop(httpRate, WARMUP_SECONDS, concurrency, httpGet);
-        cpu = MachineLoad.cpuTicks();
-        Histogram http = openLoop(httpRate, seconds, concurrency, httpGet);
-        report.append(line("HTTP GET /v1/users/{id}/features", httpRate, concurrency, seconds, http,
-            MachineLoad.busyCores(cpu, MachineLoad.cpuTicks())));
+        // The same reads through a second serving without keys or limits, rounds interleaved so
+        // that the machine's drift falls on both alike: what authentication and rate limiting cost.
+        try (ServingService open = ServingService.startWithoutAuthentication(ServingConfig.from(pipeline.settings().with(Map.of(
+            "http.port", "0", "admin.port", "0", "ops.port", "0", "generation-log.enabled", "false",
+            "generator.scratch-dir", dir.resolve("model-without-keys").toString()))))) {
+          Supplier<Request> withKey = httpGet(pipeline.servingUrl(), pipeline.apiKey(), users);
+          Supplier<Request> withoutKey = httpGet("http://127.0.0.1:" + open.port(), null, users);
+          openLoop(httpRate, WARMUP_SECONDS, concurrency, withKey);
+          openLoop(httpRate, WARMUP_SECONDS, concurrency, withoutKey);
+          Histogram on = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+          Histogram off = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+          double busyOn = 0;
+          double busyOff = 0;
+          for (int round = 0; round < HTTP_ROUNDS; round++) {
+            cpu = MachineLoad.cpuTicks();
+            on.add(openLoop(httpRate, seconds, concurrency, withKey));
+            busyOn += MachineLoad.busyCores(cpu, MachineLoad.cpuTicks()) / HTTP_ROUNDS;
+            cpu = MachineLoad.cpuTicks();
+            off.add(openLoop(httpRate, seconds, concurrency, withoutKey));
+            busyOff += MachineLoad.busyCores(cpu, MachineLoad.cpuTicks()) / HTTP_ROUNDS;
+          }
+          report.append(line("HTTP GET /v1/users/{id}/features, API key + rate limits", httpRate, concurrency,
+              HTTP_ROUNDS * seconds, on, busyOn));
+          report.append(line("HTTP GET /v1/users/{id}/features, no authentication (baseline)", httpRate, concurrency,
+              HTTP_ROUNDS * seconds, off, busyOff));
+          report.append(String.format("  auth + limits vs baseline: p50 %+.1f %%, p99 %+.1f %% (%d interleaved rounds each)%n",
+              change(on, off, 50), change(on, off, 99), HTTP_ROUNDS));
+        }
 
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers.kafka.bootstrapServers()))) {
           report.append(freshnessUnderLoad(db, servers.postgres.dataSource(), pipeline.api(), admin,
@@ -216,6 +232,24 @@ public final class OnlineBench {
       System.err.printf("%d of %d requests failed%n", errors.get(), count);
     }
     return latencyMicros;
+  }
+
+  /** An HTTP GET of a random bench user's features per request, on one kept-alive connection per worker. */
+  private static Supplier<Request> httpGet(String url, String apiKey, int users) {
+    return () -> {
+      KeepAliveHttp connection = new KeepAliveHttp(url, apiKey); // one per worker, closed with the JVM
+      return () -> {
+        int status = connection.get("/v1/users/" + benchUser(users) + "/features");
+        if (status != 200) {
+          throw new IllegalStateException("HTTP " + status);
+        }
+      };
+    };
+  }
+
+  private static double change(Histogram h, Histogram baseline, double percentile) {
+    return 100.0 * (h.getValueAtPercentile(percentile) - baseline.getValueAtPercentile(percentile))
+        / baseline.getValueAtPercentile(percentile);
   }
 
   private static String line(String what, double rate, int concurrency, int seconds, Histogram h, double busyCores) {

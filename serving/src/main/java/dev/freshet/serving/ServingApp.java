@@ -4,6 +4,12 @@ import dev.freshet.common.FeatureVector;
 import dev.freshet.common.Futures;
 import dev.freshet.common.Json;
 import dev.freshet.common.OpsServer;
+import dev.freshet.serving.api.BatchFeaturesResponse;
+import dev.freshet.serving.api.GenerateResponse;
+import dev.freshet.serving.api.ModelsResponse;
+import dev.freshet.serving.api.OpenApiDocument;
+import dev.freshet.serving.api.ReloadResponse;
+import dev.freshet.serving.api.UserFeaturesResponse;
 import dev.freshet.serving.auth.ApiKeys;
 import dev.freshet.serving.auth.Caller;
 import dev.freshet.serving.limits.ClientLimits;
@@ -63,6 +69,8 @@ public final class ServingApp {
   private final Timer generateTimer;
   private final Timer batchTimer;
   private final RequestGuard guard;
+  private final OpenApiDocument openApi = OpenApiDocument.load();
+  private final String docsPage = openApi.html();
   private final ClientLimits limits;
 
   /** {@code generationLog} null: generations are not logged; {@code keys} null: no authentication (local run only). */
@@ -96,6 +104,8 @@ public final class ServingApp {
       cfg.routes.post("/v1/features", this::batchFeatures, ApiRoute.BATCH_FEATURES);
       cfg.routes.post("/v1/generate", this::generate, ApiRoute.GENERATE);
       cfg.routes.get("/v1/models", this::listModels, ApiRoute.MODELS);
+      cfg.routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(openApi.json()));
+      cfg.routes.get("/docs", ctx -> ctx.html(docsPage));
       cfg.routes.exception(GenerationBatcher.Overloaded.class, (e, ctx) -> ctx.status(429).header("Retry-After", "1")
           .json(new ApiError("overloaded", null, e.getMessage())));
       cfg.routes.exception(GenerationBatcher.DeadlineExceeded.class, (e, ctx) -> ctx.status(504)
@@ -154,12 +164,8 @@ public final class ServingApp {
         .whenComplete((ok, error) -> sample.stop(featuresTimer)));
   }
 
-  private Map<String, Object> featuresBody(String userId, Optional<FeatureVector> vector, Long watermark) {
-    Map<String, Object> body = vectorBody(vector.orElseThrow(() -> notFound(userId)));
-    if (watermark != null) {
-      body.put("watermark_lsn", watermark);
-    }
-    return body;
+  private UserFeaturesResponse featuresBody(String userId, Optional<FeatureVector> vector, Long watermark) {
+    return UserFeaturesResponse.of(vector.orElseThrow(() -> notFound(userId)), clock.instant(), watermark);
   }
 
   /** Many users in one request, read concurrently; one deadline for all of them. */
@@ -201,38 +207,18 @@ public final class ServingApp {
         });
   }
 
-  private Map<String, Object> batchBody(List<String> userIds, List<Optional<FeatureVector>> found, Long watermark) {
-    List<Map<String, Object>> vectors = new ArrayList<>();
+  private BatchFeaturesResponse batchBody(List<String> userIds, List<Optional<FeatureVector>> found, Long watermark) {
+    List<UserFeaturesResponse> vectors = new ArrayList<>();
     List<String> notFound = new ArrayList<>();
+    Instant now = clock.instant();
     for (int i = 0; i < userIds.size(); i++) {
       if (found.get(i).isPresent()) {
-        vectors.add(vectorBody(found.get(i).get()));
+        vectors.add(UserFeaturesResponse.of(found.get(i).get(), now, null));
       } else {
         notFound.add(userIds.get(i));
       }
     }
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("vectors", vectors);
-    body.put("not_found", notFound);
-    if (watermark != null) {
-      body.put("watermark_lsn", watermark);
-    }
-    return body;
-  }
-
-  private Map<String, Object> vectorBody(FeatureVector f) {
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("user_id", f.userId());
-    body.put("features", f.features());
-    body.put("event_time", f.eventTime());
-    body.put("source_lsn", f.sourceLsn());
-    body.put("source_commit_time", f.sourceCommitTime());
-    body.put("version", f.version());
-    body.put("computed_at", f.computedAt());
-    body.put("definition_version", f.definitionVersion());
-    body.put("age_ms", ageMs(f.computedAt()));
-    body.put("event_age_ms", ageMs(f.eventTime()));
-    return body;
+    return new BatchFeaturesResponse(vectors, notFound, watermark);
   }
 
   /**
@@ -324,7 +310,7 @@ public final class ServingApp {
     });
   }
 
-  private Map<String, Object> answer(String requestId, Caller caller, GenerateRequest req, Personalization p, GenerationBatcher.Served served,
+  private GenerateResponse answer(String requestId, Caller caller, GenerateRequest req, Personalization p, GenerationBatcher.Served served,
       long started) {
     Generator.Generation g = served.generation();
     double latencyMs = (System.nanoTime() - started) / 1_000_000.0;
@@ -337,28 +323,11 @@ public final class ServingApp {
           f.map(FeatureVector::version).orElse(null), prompt, g.text(), g.tokens(), stopName(g.stop()),
           req.sampling().temperature(), req.sampling().topK(), req.sampling().seed(), latencyMs, caller.keyId()));
     }
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("request_id", requestId);
-    body.put("user_id", req.userId());
-    body.put("text", g.text());
-    body.put("personalized", p.profile().personalized());
-    if (p.reason() != null) {
-      body.put("reason", p.reason());
-    }
-    body.put("model", served.model().id());
-    body.put("stop", stopName(g.stop()));
-    body.put("sampling", Map.of("temperature", req.sampling().temperature(), "top_k", req.sampling().topK(),
-        "seed", req.sampling().seed()));
-    body.put("prompt", prompt);
-    body.put("tokens", g.tokens());
-    body.put("features_used", p.profile().used());
-    body.put("features_not_understood", p.profile().notUnderstood());
-    f.ifPresent(v -> body.put("features", Map.of(
-        "source_lsn", v.sourceLsn(), "event_time", String.valueOf(v.eventTime()), "age_ms", ageMs(v.computedAt()))));
-    body.put("batch_size", served.batchSize());
-    body.put("queue_ms", served.queuedNanos() / 1_000_000.0);
-    body.put("latency_ms", latencyMs);
-    return body;
+    return new GenerateResponse(requestId, req.userId(), g.text(), p.profile().personalized(), p.reason(), served.model().id(),
+        stopName(g.stop()), new GenerateResponse.SamplingUsed(req.sampling().temperature(), req.sampling().topK(), req.sampling().seed()),
+        prompt, g.tokens(), p.profile().used(), p.profile().notUnderstood(),
+        f.map(v -> new GenerateResponse.FeatureProvenance(v.sourceLsn(), v.eventTime(), ageMs(v.computedAt()))).orElse(null),
+        served.batchSize(), served.queuedNanos() / 1_000_000.0, latencyMs);
   }
 
   private static String stopName(Generator.Stop stop) {
@@ -366,17 +335,17 @@ public final class ServingApp {
   }
 
   private void listModels(Context ctx) {
-    ctx.json(Map.of("default", models.defaultModel(), "models", models(m -> Map.of("id", m.id(), "type", m.type()))));
+    ctx.json(new ModelsResponse(models.defaultModel(), null, models(m -> new ModelsResponse.Model(m.id(), m.type(), null))));
   }
 
   /** As {@code /v1/models}, with the directory each model was loaded from (admin only: it names server paths). */
   private void listModelsWithDirs(Context ctx) {
-    ctx.json(Map.of("default", models.defaultModel(), "models_root", String.valueOf(config.modelsRoot()),
-        "models", models(m -> Map.of("id", m.id(), "type", m.type(), "dir", m.dir().toString()))));
+    ctx.json(new ModelsResponse(models.defaultModel(), config.modelsRoot() == null ? null : config.modelsRoot().toString(),
+        models(m -> new ModelsResponse.Model(m.id(), m.type(), m.dir().toString()))));
   }
 
-  private Map<String, Object> models(Function<ModelManifest, Object> describe) {
-    Map<String, Object> loaded = new LinkedHashMap<>();
+  private Map<String, ModelsResponse.Model> models(Function<ModelManifest, ModelsResponse.Model> describe) {
+    Map<String, ModelsResponse.Model> loaded = new LinkedHashMap<>();
     for (String name : models.names()) {
       loaded.put(name, describe.apply(models.current(name)));
     }
@@ -405,7 +374,7 @@ public final class ServingApp {
           + "' from " + (dir == null ? "its directory" : "that directory") + " (the server log says why); it keeps serving " + before);
     }
     LOG.info("model '{}' reloaded: {} -> {}", name, before, now.id());
-    ctx.json(Map.of("model", name, "previous", before, "current", now.id()));
+    ctx.json(new ReloadResponse(name, before, now.id()));
   }
 
   /** {@code dir} resolved against the models root; refused unless it is a directory inside it (links followed). */

@@ -151,6 +151,16 @@ class AuthIT {
   }
 
   @Test
+  void theContractIsServedWithoutAKey() throws Exception {
+    Answer doc = get(serving.port(), "/openapi.json", null);
+    assertThat(doc.status()).isEqualTo(200);
+    assertThat(doc.body().path("openapi").asText()).isEqualTo("3.1.0");
+    HttpResponse<String> page = client.send(request(serving.port(), "/docs", null).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body()).contains("POST /v1/generate", "scope <code>generate</code>", "/openapi.json");
+  }
+
+  @Test
   void theOpsListenerServesHealthReadinessAndMetricsWithoutAKey() throws Exception {
     assertThat(get(serving.opsPort(), "/health", null).status()).isEqualTo(200);
     assertThat(get(serving.opsPort(), "/ready", null).status()).as("no feature store here").isEqualTo(503);
@@ -190,6 +200,7 @@ class AuthIT {
     // Another key runs its own generation meanwhile.
     assertThat(post(serving.port(), "/v1/generate", "{\"user_id\": \"1\", \"prompt\": \"hi\", \"max_tokens\": 2}", all).status())
         .isEqualTo(200);
+    burst.forEach(f -> ContractCheck.assertKept("POST", "/v1/generate", f.join().statusCode(), f.join().body()));
     List<Integer> statuses = burst.stream().map(f -> f.join().statusCode()).toList();
     assertThat(statuses).contains(200, 429).containsOnly(200, 429);
     String refused = burst.stream().map(CompletableFuture::join).filter(r -> r.statusCode() == 429).findFirst().orElseThrow().body();
@@ -273,6 +284,9 @@ class AuthIT {
   }
 
   private static Answer answer(HttpResponse<String> r) throws IOException {
+    if (r.request().uri().getPort() != serving.opsPort()) { // the ops listener is not the API
+      ContractCheck.assertKept(r.request().method(), r.request().uri().getRawPath(), r.statusCode(), r.body());
+    }
     JsonNode body = r.body().isEmpty() ? null : Json.MAPPER.readTree(r.body());
     return new Answer(r.statusCode(), r, body, r.body());
   }

@@ -49,6 +49,7 @@ class GenerateOverloadIT {
       int refused = 0;
       for (CompletableFuture<HttpResponse<String>> f : burst) {
         HttpResponse<String> r = f.join();
+        ContractCheck.assertKept("POST", "/v1/generate", r.statusCode(), r.body());
         JsonNode body = Json.MAPPER.readTree(r.body());
         if (r.statusCode() == 429) {
           refused++;

@@ -82,6 +82,7 @@ class HttpErrorsIT {
         .expectContinue(true).header("Content-Type", "application/json").header("Authorization", "Bearer " + key)
         .POST(HttpRequest.BodyPublishers.ofString(big)).build(), HttpResponse.BodyHandlers.ofString());
     Answer a = new Answer(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), parse(r.body()), r.body());
+    ContractCheck.assertKept("POST", "/v1/generate", a.status(), a.raw());
     assertError(a, 413, "body_too_large");
     assertThat(a.body().path("message").asText()).contains(Integer.toString(LIMIT));
   }
@@ -149,6 +150,7 @@ class HttpErrorsIT {
     }
     b.header("Authorization", "Bearer " + key);
     HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    ContractCheck.assertKept(method, path, r.statusCode(), r.body());
     return new Answer(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), parse(r.body()), r.body());
   }
 
@@ -167,6 +169,8 @@ class HttpErrorsIT {
       String type = head.lines().filter(l -> l.toLowerCase().startsWith("content-type:")).map(l -> l.substring(13).trim())
           .findFirst().orElse("");
       String body = response.substring(response.indexOf("\r\n\r\n") + 4);
+      String[] line = request.split(" ", 3);
+      ContractCheck.assertKept(line[0], line[1], status, body);
       return new Answer(status, type, parse(body), response);
     }
   }
