@@ -48,6 +48,7 @@ describe 'node classification', type: :host do
   end
   freshet_service('online_sink', 'online-sink', 'dev.freshet.online.OnlineSinkService') do
     it { is_expected.to contain_file('/etc/freshet/online-sink.properties').with_content(/^cql\.contact-points=scylla-1\.example\.invalid:9042,/) }
+    it { is_expected.to contain_file('/etc/freshet/online-sink.properties').without_content(/password/) }
   end
   freshet_service('offline_sink', 'offline-sink', 'dev.freshet.offline.OfflineSinkService')
   freshet_service('serving', 'serving', 'dev.freshet.serving.ServingService') do
@@ -57,6 +58,10 @@ describe 'node classification', type: :host do
     it { is_expected.to contain_file('/etc/freshet/serving.properties').without_content(/0\.0\.0\.0/) }
     it { is_expected.to contain_file('/etc/freshet/serving.properties').with_content(/^auth\.keys-file=\/etc\/freshet\/serving-api-keys\.json$/) }
     it { is_expected.to contain_file('/etc/freshet/serving-api-keys.json').with(mode: '0640', group: 'freshet', show_diff: false) }
+    it { is_expected.to contain_file('/etc/freshet/serving.properties').with_content(/^kafka\.security\.protocol=SASL_SSL$/) }
+    it { is_expected.to contain_file('/etc/freshet/serving.properties').with_content(/^kafka\.sasl\.password=CHANGE-ME-in-eyaml$/) }
+    it { is_expected.to contain_file('/etc/freshet/serving.properties').with_content(/^cql\.ssl\.truststore=\/etc\/freshet\/tls\/scylla-ca\.pem$/) }
+    it { is_expected.to contain_file('/etc/freshet/serving.properties').with_content(/^cql\.password=CHANGE-ME-in-eyaml$/) }
     it do
       # Sensitive content: compare what it unwraps to; the service re-reads it, so no restart on a rotation.
       content = catalogue.resource('File', '/etc/freshet/serving-api-keys.json')[:content]

@@ -12,10 +12,8 @@ class profile::feature_streams (
   include profile::freshet
   profile::freshet::service { 'feature-streams':
     main_class => 'dev.freshet.features.FeatureStreamsService',
-    settings   => {
-      'kafka.bootstrap-servers' => $profile::freshet::kafka_bootstrap_servers,
-      'streams.state-dir'       => '/var/lib/freshet/feature-streams/state',
-    } + $settings,
+    settings   => $profile::freshet::kafka_settings + { 'streams.state-dir' => '/var/lib/freshet/feature-streams/state' } + $settings,
+    secrets    => $profile::freshet::kafka_secrets,
     heap       => $heap,
     java_opts  => $java_opts,
   }

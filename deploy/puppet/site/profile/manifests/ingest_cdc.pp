@@ -11,10 +11,8 @@ class profile::ingest_cdc (
   include profile::freshet
   profile::freshet::service { 'ingest-cdc':
     main_class => 'dev.freshet.ingest.IngestCdcService',
-    settings   => {
-      'kafka.bootstrap-servers' => $profile::freshet::kafka_bootstrap_servers,
-    } + $settings,
-    secrets    => { 'source.password' => $source_password },
+    settings   => $profile::freshet::kafka_settings + $settings,
+    secrets    => $profile::freshet::kafka_secrets + { 'source.password' => $source_password },
     heap       => $heap,
   }
 }

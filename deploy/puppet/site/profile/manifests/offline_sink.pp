@@ -9,10 +9,8 @@ class profile::offline_sink (
   include profile::freshet
   profile::freshet::service { 'offline-sink':
     main_class => 'dev.freshet.offline.OfflineSinkService',
-    settings   => {
-      'kafka.bootstrap-servers' => $profile::freshet::kafka_bootstrap_servers,
-      'iceberg.warehouse'       => '/var/lib/freshet/offline-sink/warehouse',
-    } + $settings,
+    settings   => $profile::freshet::kafka_settings + { 'iceberg.warehouse' => '/var/lib/freshet/offline-sink/warehouse' } + $settings,
+    secrets    => $profile::freshet::kafka_secrets,
     heap       => $heap,
   }
 }

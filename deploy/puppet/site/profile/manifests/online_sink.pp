@@ -9,11 +9,8 @@ class profile::online_sink (
   include profile::freshet
   profile::freshet::service { 'online-sink':
     main_class => 'dev.freshet.online.OnlineSinkService',
-    settings   => {
-      'kafka.bootstrap-servers' => $profile::freshet::kafka_bootstrap_servers,
-      'cql.contact-points'      => $profile::freshet::cql_contact_points,
-      'cql.local-datacenter'    => $profile::freshet::cql_local_datacenter,
-    } + $settings,
+    settings   => $profile::freshet::kafka_settings + $profile::freshet::cql_settings + $settings,
+    secrets    => $profile::freshet::kafka_secrets + $profile::freshet::cql_secrets,
     heap       => $heap,
   }
 }

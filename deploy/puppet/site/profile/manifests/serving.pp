@@ -36,12 +36,10 @@ class profile::serving (
   profile::freshet::service { 'serving':
     main_class => 'dev.freshet.serving.ServingService',
     settings   => {
-      'kafka.bootstrap-servers' => $profile::freshet::kafka_bootstrap_servers,
-      'cql.contact-points'      => $profile::freshet::cql_contact_points,
-      'cql.local-datacenter'    => $profile::freshet::cql_local_datacenter,
-      'generator.scratch-dir'   => '/var/lib/freshet/serving/model',
-      'auth.keys-file'          => $keys_file,
-    } + $settings,
+      'generator.scratch-dir' => '/var/lib/freshet/serving/model',
+      'auth.keys-file'        => $keys_file,
+    } + $profile::freshet::kafka_settings + $profile::freshet::cql_settings + $settings,
+    secrets    => $profile::freshet::kafka_secrets + $profile::freshet::cql_secrets,
     java_opts  => $java_opts,
     heap       => $heap,
   }

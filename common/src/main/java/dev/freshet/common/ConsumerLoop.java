@@ -70,10 +70,9 @@ public final class ConsumerLoop implements AutoCloseable {
    * A member that crashed keeps its partitions for {@code sessionTimeout} before the group moves
    * them to a live one (the broker allows 6 s to 5 min).
    */
-  public static Properties sinkConsumerProperties(String bootstrapServers, String groupId, Duration sessionTimeout) {
-    Properties c = new Properties();
+  public static Properties sinkConsumerProperties(KafkaConnection kafka, String groupId, Duration sessionTimeout) {
+    Properties c = kafka.properties();
     c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, Long.toString(sessionTimeout.toMillis()));
-    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");

@@ -1,9 +1,11 @@
 package dev.freshet.common;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.CqlSessionBuilder;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import com.datastax.oss.driver.api.core.config.ProgrammaticDriverConfigLoaderBuilder;
+import com.datastax.oss.driver.api.core.ssl.ProgrammaticSslEngineFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Arrays;
@@ -15,7 +17,7 @@ public final class CqlSessions {
 
   /** {@code contactPoints} is {@code host:port[,host:port...]}; no speculative executions. */
   public static CqlSession open(String contactPoints, String localDatacenter, Duration requestTimeout) {
-    return open(contactPoints, localDatacenter, requestTimeout, Duration.ZERO);
+    return open(CqlConnection.plain(contactPoints, localDatacenter), requestTimeout, Duration.ZERO);
   }
 
   /**
@@ -24,8 +26,8 @@ public final class CqlSessions {
    * wins: a replica stalled by GC or compaction then costs the delay, not the request timeout.
    * Token-aware routing is the driver's default for prepared statements that bind the partition key.
    */
-  public static CqlSession open(String contactPoints, String localDatacenter, Duration requestTimeout, Duration speculativeDelay) {
-    List<InetSocketAddress> points = Arrays.stream(contactPoints.split(","))
+  public static CqlSession open(CqlConnection cql, Duration requestTimeout, Duration speculativeDelay) {
+    List<InetSocketAddress> points = Arrays.stream(cql.contactPoints().split(","))
         .map(String::trim)
         .filter(s -> !s.isEmpty())
         .map(CqlSessions::address)
@@ -43,11 +45,17 @@ public final class CqlSessions {
           .withInt(DefaultDriverOption.SPECULATIVE_EXECUTION_MAX, 2)
           .withDuration(DefaultDriverOption.SPECULATIVE_EXECUTION_DELAY, speculativeDelay);
     }
-    return CqlSession.builder()
+    CqlSessionBuilder session = CqlSession.builder()
         .addContactPoints(points)
-        .withLocalDatacenter(localDatacenter)
-        .withConfigLoader(config.build())
-        .build();
+        .withLocalDatacenter(cql.localDatacenter())
+        .withConfigLoader(config.build());
+    if (cql.username() != null) {
+      session = session.withAuthCredentials(cql.username(), cql.password());
+    }
+    if (cql.trustedCa() != null) {
+      session = session.withSslEngineFactory(new ProgrammaticSslEngineFactory(cql.sslContext(), null, cql.hostnameValidation()));
+    }
+    return session.build();
   }
 
   private static InetSocketAddress address(String hostPort) {

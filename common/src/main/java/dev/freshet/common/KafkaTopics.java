@@ -3,11 +3,9 @@ package dev.freshet.common;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
@@ -23,10 +21,8 @@ public final class KafkaTopics {
 
   private KafkaTopics() {}
 
-  public static void ensure(String bootstrapServers, Map<String, Integer> partitionsByTopic, short replicationFactor) {
-    Properties p = new Properties();
-    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    try (Admin admin = Admin.create(p)) {
+  public static void ensure(KafkaConnection kafka, Map<String, Integer> partitionsByTopic, short replicationFactor) {
+    try (Admin admin = Admin.create(kafka.clientProperties())) {
       Set<String> existing = admin.listTopics().names().get();
       List<NewTopic> missing = new ArrayList<>();
       partitionsByTopic.forEach((topic, partitions) -> {
@@ -48,7 +44,7 @@ public final class KafkaTopics {
         }
       }
     } catch (ExecutionException e) {
-      throw new IllegalStateException("cannot list topics on " + bootstrapServers + ": " + e.getCause().getMessage(), e.getCause());
+      throw new IllegalStateException("cannot list topics on " + kafka.bootstrapServers() + ": " + e.getCause().getMessage(), e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topics", e);

@@ -68,6 +68,19 @@ public final class CassandraServer implements AutoCloseable {
    * restarted production node would.
    */
   public static CassandraServer start(Path dir, Duration timeout) {
+    return start(dir, timeout, null);
+  }
+
+  /**
+   * As {@link #start(Path, Duration)}, but clients must connect with TLS ({@code tls}'s
+   * certificate) and log in (PasswordAuthenticator: the built-in superuser {@code cassandra},
+   * password {@code cassandra}, until a test makes its own role), as to a production cluster.
+   */
+  public static CassandraServer startSecured(Path dir, Duration timeout, TestCertificates tls) {
+    return start(dir, timeout, tls);
+  }
+
+  private static CassandraServer start(Path dir, Duration timeout, TestCertificates tls) {
     try {
       Files.createDirectories(dir);
       Path portsFile = dir.resolve("ports");
@@ -78,7 +91,21 @@ public final class CassandraServer implements AutoCloseable {
       int nativePort = Integer.parseInt(ports[0]);
       int storagePort = Integer.parseInt(ports[1]);
       Path yaml = dir.resolve("cassandra.yaml");
-      Files.writeString(yaml, yaml(dir, nativePort, storagePort));
+      String config = yaml(dir, nativePort, storagePort);
+      if (tls != null) {
+        Path keystore = dir.resolve("cql-keystore.pem"); // PEMBasedSslContextFactory: the key and its chain in one file
+        Files.writeString(keystore, Files.readString(tls.key()) + Files.readString(tls.chain()));
+        config = config.replace("authenticator: AllowAllAuthenticator", "authenticator: PasswordAuthenticator") + """
+            client_encryption_options:
+              enabled: true
+              optional: false
+              require_client_auth: false
+              keystore: %s
+              ssl_context_factory:
+                class_name: org.apache.cassandra.security.PEMBasedSslContextFactory
+            """.formatted(keystore);
+      }
+      Files.writeString(yaml, config);
       Path logback = dir.resolve("logback.xml");
       Files.writeString(logback, resource("cassandra-logback.xml").replace("${LOG_DIR}", dir.toString()));
       Path jnaTmp = Files.createDirectories(dir.resolve("jna"));

@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import javax.management.JMException;
 import javax.management.ObjectName;
@@ -39,6 +41,19 @@ public final class KafkaBroker implements AutoCloseable {
 
   /** Formats {@code dir} (if not formatted yet) and starts the broker on free ports. */
   public static KafkaBroker start(Path dir, int defaultPartitions) {
+    return start(dir, defaultPartitions, null, null, null);
+  }
+
+  /**
+   * As {@link #start(Path, int)}, but clients must connect with TLS ({@code tls}'s certificate) and
+   * SASL SCRAM-SHA-512 as {@code user}, as to a production cluster; {@link #bootstrapServers()} is
+   * that listener. The broker talks to itself on a plaintext loopback listener.
+   */
+  public static KafkaBroker startSecured(Path dir, int defaultPartitions, TestCertificates tls, String user, String password) {
+    return start(dir, defaultPartitions, tls, user, password);
+  }
+
+  private static KafkaBroker start(Path dir, int defaultPartitions, TestCertificates tls, String user, String password) {
     long started = System.nanoTime();
     int port = FreePorts.pick();
     int controllerPort = FreePorts.pick();
@@ -46,11 +61,28 @@ public final class KafkaBroker implements AutoCloseable {
     p.put("process.roles", "broker,controller");
     p.put("node.id", "1");
     p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-    p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-    p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
     p.put("controller.listener.names", "CONTROLLER");
-    p.put("inter.broker.listener.name", "PLAINTEXT");
-    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    if (tls == null) {
+      p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+      p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+      p.put("inter.broker.listener.name", "PLAINTEXT");
+      p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    } else {
+      int internalPort = FreePorts.pick();
+      p.put("listeners", "INTERNAL://127.0.0.1:" + internalPort + ",SASL_SSL://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+      p.put("advertised.listeners", "INTERNAL://127.0.0.1:" + internalPort + ",SASL_SSL://127.0.0.1:" + port);
+      p.put("inter.broker.listener.name", "INTERNAL");
+      p.put("listener.security.protocol.map", "INTERNAL:PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT");
+      p.put("sasl.enabled.mechanisms", "SCRAM-SHA-512");
+      p.put("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+      p.put("listener.name.sasl_ssl.ssl.keystore.type", "PEM");
+      try {
+        p.put("listener.name.sasl_ssl.ssl.keystore.certificate.chain", Files.readString(tls.chain()));
+        p.put("listener.name.sasl_ssl.ssl.keystore.key", Files.readString(tls.key()));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
     p.put("log.dirs", dir.resolve("logs").toString());
     p.put("num.partitions", Integer.toString(defaultPartitions));
     p.put("auto.create.topics.enable", "true");
@@ -70,9 +102,12 @@ public final class KafkaBroker implements AutoCloseable {
         p.store(w, "freshet embedded broker");
       }
       ByteArrayOutputStream out = new ByteArrayOutputStream();
-      int rc = StorageTool.execute(new String[] {
-          "format", "-t", Uuid.randomUuid().toString(), "-c", propsFile.toString(), "--ignore-formatted"},
-          new PrintStream(out, true, StandardCharsets.UTF_8));
+      List<String> format = new ArrayList<>(List.of("format", "-t", Uuid.randomUuid().toString(), "-c", propsFile.toString(),
+          "--ignore-formatted"));
+      if (tls != null) { // the client's SCRAM credentials, in the cluster's metadata from the start
+        format.addAll(List.of("--add-scram", "SCRAM-SHA-512=[name=" + user + ",password=" + password + "]"));
+      }
+      int rc = StorageTool.execute(format.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8));
       if (rc != 0) {
         throw new IllegalStateException("kafka storage format failed: " + out.toString(StandardCharsets.UTF_8));
       }

@@ -23,18 +23,28 @@ public final class PostgresServer implements AutoCloseable {
 
   private final Path dir;
   private final String database;
+  private final TestCertificates tls;
   private volatile EmbeddedPostgres pg;
   private volatile ChildProcess guard;
 
-  private PostgresServer(Path dir, String database) {
+  private PostgresServer(Path dir, String database, TestCertificates tls) {
     this.dir = dir;
     this.database = database;
+    this.tls = tls;
   }
 
   /** Starts a server with its data under {@code dir} (callers give an empty one) and creates {@code database} in it. */
   public static PostgresServer start(Path dir, String database) {
+    return start(dir, database, null);
+  }
+
+  /**
+   * As {@link #start(Path, String)}; with {@code tls}, TCP connections must use TLS with that
+   * certificate (pg_hba: {@code hostssl} only), as a source database that requires it would.
+   */
+  public static PostgresServer start(Path dir, String database, TestCertificates tls) {
     long started = System.nanoTime();
-    PostgresServer server = new PostgresServer(dir, database);
+    PostgresServer server = new PostgresServer(dir, database, tls);
     server.launch(0);
     try (Connection c = server.pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
       s.execute("CREATE DATABASE " + database);
@@ -63,6 +73,19 @@ public final class PostgresServer implements AutoCloseable {
           .setServerConfig("max_connections", "100");
       if (port != 0) {
         builder.setPort(port);
+      }
+      if (tls != null) {
+        Path hba = dir.resolve("pg_hba.conf");
+        Files.writeString(hba, """
+            local all all trust
+            hostssl all all 127.0.0.1/32 trust
+            hostssl replication all 127.0.0.1/32 trust
+            hostnossl all all 0.0.0.0/0 reject
+            """);
+        builder.setServerConfig("ssl", "on")
+            .setServerConfig("ssl_cert_file", tls.chain().toString())
+            .setServerConfig("ssl_key_file", tls.key().toString())
+            .setServerConfig("hba_file", hba.toString());
       }
       pg = builder.start();
       // pg_ctl daemonises the postmaster: without a guard it would outlive a killed JVM.

@@ -1,5 +1,6 @@
 package dev.freshet.features;
 
+import dev.freshet.common.KafkaConnection;
 import dev.freshet.common.Settings;
 import dev.freshet.common.Topics;
 import dev.freshet.common.definitions.FeatureDefinitions;
@@ -20,7 +21,7 @@ import java.util.Map;
  */
 public record FeatureStreamsConfig(
     String applicationId,
-    String kafkaBootstrapServers,
+    KafkaConnection kafka,
     FeatureDefinitions definitions,
     String featuresTopic,
     String deadLetterTopic,
@@ -38,7 +39,7 @@ public record FeatureStreamsConfig(
   public static FeatureStreamsConfig from(Settings s) {
     return new FeatureStreamsConfig(
         s.string("streams.application-id", "freshet-features"),
-        s.requireString("kafka.bootstrap-servers"),
+        KafkaConnection.from(s),
         FeatureDefinitions.loadOrBundled(s.string("features.definitions", "")),
         s.string("topics.features", Topics.USER_FEATURES),
         s.string("topics.dead-letters", Topics.DEAD_LETTERS),

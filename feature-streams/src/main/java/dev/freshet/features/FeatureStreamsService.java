@@ -33,7 +33,7 @@ public final class FeatureStreamsService implements AutoCloseable {
     config.definitions().sources().forEach(source -> topics.put(source.topic(), config.topicPartitions()));
     topics.put(config.featuresTopic(), config.topicPartitions());
     topics.put(config.deadLetterTopic(), 1);
-    KafkaTopics.ensure(config.kafkaBootstrapServers(), topics, config.replicationFactor());
+    KafkaTopics.ensure(config.kafka(), topics, config.replicationFactor());
     streams = new KafkaStreams(FeatureTopology.build(config), streamsProperties(config));
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("stream thread failed; replacing it", e);
@@ -57,9 +57,8 @@ public final class FeatureStreamsService implements AutoCloseable {
 
   /** The Kafka Streams settings the service runs with (public for benchmarks of the same shape). */
   public static Properties streamsProperties(FeatureStreamsConfig config) {
-    Properties p = new Properties();
+    Properties p = config.kafka().properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers());
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     // Under EOS a record is visible downstream only when its transaction commits, and the
     // repartition hop means two commits on the way: the commit interval dominates freshness.

@@ -16,6 +16,10 @@ final class DebeziumProperties {
     p.setProperty("database.user", c.sourceUser());
     p.setProperty("database.password", c.sourcePassword());
     p.setProperty("database.dbname", c.sourceDatabase());
+    p.setProperty("database.sslmode", c.sourceSslMode());
+    if (c.sourceSslRootCert() != null) {
+      p.setProperty("database.sslrootcert", c.sourceSslRootCert());
+    }
     p.setProperty("topic.prefix", c.topicPrefix());
     p.setProperty("table.include.list", c.tables());
     // Slot and publication are created only when missing, so starting again is safe.
@@ -39,7 +43,8 @@ final class DebeziumProperties {
     p.setProperty("offset.storage.partitions", "1");
     p.setProperty("offset.storage.replication.factor", "1");
     p.setProperty("offset.flush.interval.ms", "1000");
-    p.setProperty("bootstrap.servers", c.kafkaBootstrapServers());
+    // Connect's offset store builds its producer, consumer and admin client from these top-level keys.
+    c.kafka().clientProperties().forEach((k, v) -> p.setProperty(k, String.valueOf(v)));
     c.debeziumOverrides().forEach(p::setProperty);
     return p;
   }

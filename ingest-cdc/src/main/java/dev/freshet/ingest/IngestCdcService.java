@@ -42,10 +42,9 @@ public final class IngestCdcService implements AutoCloseable {
     // Topics are created up front with the configured partitioning, not by broker auto-creation.
     Map<String, Integer> topics = new HashMap<>();
     config.changeTopics().forEach(t -> topics.put(t, config.topicPartitions()));
-    KafkaTopics.ensure(config.kafkaBootstrapServers(), topics, config.replicationFactor());
+    KafkaTopics.ensure(config.kafka(), topics, config.replicationFactor());
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Properties producerProps = new Properties();
-    producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers());
+    Properties producerProps = config.kafka().properties();
     producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
     producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     producerProps.put(ProducerConfig.LINGER_MS_CONFIG, "1");
@@ -68,7 +67,7 @@ public final class IngestCdcService implements AutoCloseable {
         ? new OpsServer.Health(true, "streaming from slot " + config.slotName())
         : new OpsServer.Health(false, failure.get()));
     LOG.info("ingest-cdc: {}@{}:{}/{} tables {} -> Kafka {} (ops port {})", config.sourceUser(), config.sourceHost(),
-        config.sourcePort(), config.sourceDatabase(), config.tables(), config.kafkaBootstrapServers(), ops.port());
+        config.sourcePort(), config.sourceDatabase(), config.tables(), config.kafka(), ops.port());
   }
 
   public static IngestCdcService start(IngestCdcConfig config) {

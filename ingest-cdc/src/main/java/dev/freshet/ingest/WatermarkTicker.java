@@ -2,6 +2,8 @@ package dev.freshet.ingest;
 
 import dev.freshet.common.Schedulers;
 import java.sql.Connection;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -40,7 +42,8 @@ final class WatermarkTicker implements AutoCloseable {
   private int failures;
 
   WatermarkTicker(IngestCdcConfig c) {
-    this.url = "jdbc:postgresql://" + c.sourceHost() + ":" + c.sourcePort() + "/" + c.sourceDatabase();
+    this.url = "jdbc:postgresql://" + c.sourceHost() + ":" + c.sourcePort() + "/" + c.sourceDatabase() + "?sslmode=" + c.sourceSslMode()
+        + (c.sourceSslRootCert() == null ? "" : "&sslrootcert=" + URLEncoder.encode(c.sourceSslRootCert(), StandardCharsets.UTF_8));
     this.user = c.sourceUser();
     this.password = c.sourcePassword();
     Duration interval = c.watermarkInterval();

@@ -53,7 +53,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
  */
 public final class OnlineBench {
   private static final int WARMUP_SECONDS = 10;
-  private static final int HTTP_ROUNDS = 2;
+  private static final int HTTP_ROUNDS = 4;
   /** Users in the source database that the change writers write events for. */
   private static final int SOURCE_USERS = 10_000;
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
@@ -101,33 +101,34 @@ public final class OnlineBench {
         report.append(line("store point read (CQL, prepared)", readRate, concurrency, seconds, store,
             MachineLoad.busyCores(cpu, MachineLoad.cpuTicks())));
 
-        // The same reads through a second serving without keys or limits, rounds interleaved so
-        // that the machine's drift falls on both alike: what authentication and rate limiting cost.
-        try (ServingService open = ServingService.startWithoutAuthentication(ServingConfig.from(pipeline.settings().with(Map.of(
-            "http.port", "0", "admin.port", "0", "ops.port", "0", "generation-log.enabled", "false",
-            "generator.scratch-dir", dir.resolve("model-without-keys").toString()))))) {
-          Supplier<Request> withKey = httpGet(pipeline.servingUrl(), pipeline.apiKey(), users);
+        // What keys and limits cost: two more servings, alike but for them, read in turn (rounds
+        // interleaved, the order alternating) so that the machine's drift falls on both.
+        Map<String, String> twin = Map.of("http.port", "0", "admin.port", "0", "ops.port", "0", "generation-log.enabled", "false");
+        try (ServingService open = ServingService.startWithoutAuthentication(ServingConfig.from(pipeline.settings().with(twin)
+                .with(Map.of("generator.scratch-dir", dir.resolve("model-open").toString()))));
+            ServingService guarded = ServingService.start(ServingConfig.from(pipeline.settings().with(twin)
+                .with(Map.of("generator.scratch-dir", dir.resolve("model-guarded").toString()))))) {
+          Supplier<Request> withKey = httpGet("http://127.0.0.1:" + guarded.port(), pipeline.apiKey(), users);
           Supplier<Request> withoutKey = httpGet("http://127.0.0.1:" + open.port(), null, users);
           openLoop(httpRate, WARMUP_SECONDS, concurrency, withKey);
           openLoop(httpRate, WARMUP_SECONDS, concurrency, withoutKey);
           Histogram on = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
           Histogram off = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
-          double busyOn = 0;
-          double busyOff = 0;
+          double[] busy = new double[2];
           for (int round = 0; round < HTTP_ROUNDS; round++) {
-            cpu = MachineLoad.cpuTicks();
-            on.add(openLoop(httpRate, seconds, concurrency, withKey));
-            busyOn += MachineLoad.busyCores(cpu, MachineLoad.cpuTicks()) / HTTP_ROUNDS;
-            cpu = MachineLoad.cpuTicks();
-            off.add(openLoop(httpRate, seconds, concurrency, withoutKey));
-            busyOff += MachineLoad.busyCores(cpu, MachineLoad.cpuTicks()) / HTTP_ROUNDS;
+            for (int arm : round % 2 == 0 ? new int[] {0, 1} : new int[] {1, 0}) {
+              cpu = MachineLoad.cpuTicks();
+              (arm == 0 ? on : off).add(openLoop(httpRate, seconds, concurrency, arm == 0 ? withKey : withoutKey));
+              busy[arm] += MachineLoad.busyCores(cpu, MachineLoad.cpuTicks()) / HTTP_ROUNDS;
+            }
           }
           report.append(line("HTTP GET /v1/users/{id}/features, API key + rate limits", httpRate, concurrency,
-              HTTP_ROUNDS * seconds, on, busyOn));
-          report.append(line("HTTP GET /v1/users/{id}/features, no authentication (baseline)", httpRate, concurrency,
-              HTTP_ROUNDS * seconds, off, busyOff));
-          report.append(String.format("  auth + limits vs baseline: p50 %+.1f %%, p99 %+.1f %% (%d interleaved rounds each)%n",
-              change(on, off, 50), change(on, off, 99), HTTP_ROUNDS));
+              HTTP_ROUNDS * seconds, on, busy[0]));
+          report.append(line("HTTP GET /v1/users/{id}/features, no authentication, no limits (baseline)", httpRate, concurrency,
+              HTTP_ROUNDS * seconds, off, busy[1]));
+          report.append(String.format("  keys + limits vs baseline: p50 %+.1f %%, p99 %+.1f %%, mean %+.1f %%, machine busy %+.1f %%"
+                  + " (%d rounds each, interleaved)%n", change(on, off, 50), change(on, off, 99),
+              100 * (on.getMean() - off.getMean()) / off.getMean(), 100 * (busy[0] - busy[1]) / busy[1], HTTP_ROUNDS));
         }
 
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers.kafka.bootstrapServers()))) {

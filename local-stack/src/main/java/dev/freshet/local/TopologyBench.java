@@ -2,6 +2,7 @@ package dev.freshet.local;
 
 import dev.freshet.common.ConsumerLoop;
 import dev.freshet.common.FeatureVector;
+import dev.freshet.common.KafkaConnection;
 import dev.freshet.common.Json;
 import dev.freshet.common.KafkaTopics;
 import dev.freshet.common.Settings;
@@ -144,7 +145,7 @@ public final class TopologyBench {
           "streams.state-dir", dir.resolve("streams").toString(),
           "features.definitions", definitions(dir, identity).toString())).withEnv(System.getenv()));
       String passInput = "bench.pass-through.changes";
-      KafkaTopics.ensure(kafka.bootstrapServers(), Map.of(passInput, 2, PassThroughTopology.OUTPUT_TOPIC, 2), (short) 1);
+      KafkaTopics.ensure(KafkaConnection.plaintext(kafka.bootstrapServers()), Map.of(passInput, 2, PassThroughTopology.OUTPUT_TOPIC, 2), (short) 1);
 
       Result baseline = null;
       Pending passPending = new Pending();
@@ -339,7 +340,7 @@ public final class TopologyBench {
   }
 
   private static ConsumerLoop consume(KafkaBroker kafka, String topic, BiConsumer<ConsumerRecord<String, String>, Long> onRecord, Pending pending) {
-    return ConsumerLoop.start("bench-" + topic, ConsumerLoop.sinkConsumerProperties(kafka.bootstrapServers(), "bench-" + topic,
+    return ConsumerLoop.start("bench-" + topic, ConsumerLoop.sinkConsumerProperties(KafkaConnection.plaintext(kafka.bootstrapServers()), "bench-" + topic,
         ConsumerLoop.DEFAULT_SESSION_TIMEOUT), topic,
         (consumer, records) -> {
           long now = System.nanoTime();

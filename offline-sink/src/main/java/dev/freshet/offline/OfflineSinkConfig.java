@@ -2,6 +2,7 @@ package dev.freshet.offline;
 
 import dev.freshet.common.ConsumerLoop;
 import dev.freshet.common.OfflineTables;
+import dev.freshet.common.KafkaConnection;
 import dev.freshet.common.Settings;
 import dev.freshet.common.Topics;
 import dev.freshet.common.definitions.FeatureDefinitions;
@@ -15,7 +16,7 @@ import java.time.Duration;
  *     has them; the bundled ones when unset): the feature log gets a typed field per feature
  */
 public record OfflineSinkConfig(
-    String kafkaBootstrapServers,
+    KafkaConnection kafka,
     String groupId,
     String featuresTopic,
     String generationsTopic,
@@ -33,7 +34,7 @@ public record OfflineSinkConfig(
   public static OfflineSinkConfig from(Settings s) {
     Path warehouse = Path.of(s.requireString("iceberg.warehouse")).toAbsolutePath();
     return new OfflineSinkConfig(
-        s.requireString("kafka.bootstrap-servers"),
+        KafkaConnection.from(s),
         s.string("offline-sink.group-id", "freshet-offline-sink"),
         s.string("topics.features", Topics.USER_FEATURES),
         s.string("topics.generations", Topics.GENERATIONS),

@@ -83,7 +83,7 @@ public final class OfflineSinkService implements AutoCloseable {
   private void feed(OfflineSinkConfig config, PrometheusMeterRegistry registry, String groupSuffix, String topic, KafkaFedTable table,
       TopicAppender.RowMapper rows) {
     ConsumerLoop loop = ConsumerLoop.start("freshet-offline-sink" + groupSuffix,
-        ConsumerLoop.sinkConsumerProperties(config.kafkaBootstrapServers(), config.groupId() + groupSuffix, config.sessionTimeout()),
+        ConsumerLoop.sinkConsumerProperties(config.kafka(), config.groupId() + groupSuffix, config.sessionTimeout()),
         topic, new TopicAppender(topic, table, rows, config.commitInterval(), registry));
     feeds.add(new Feed(topic, table, loop));
   }

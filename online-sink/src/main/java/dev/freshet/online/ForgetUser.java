@@ -19,7 +19,7 @@ public final class ForgetUser {
     String user = options.requireString("user");
     String file = options.string("config", null);
     OnlineSinkConfig config = OnlineSinkConfig.from(Settings.load(file == null ? null : Path.of(file), System.getenv()));
-    try (CqlSession session = CqlSessions.open(config.cqlContactPoints(), config.cqlLocalDatacenter(), config.requestTimeout());
+    try (CqlSession session = CqlSessions.open(config.cql(), config.requestTimeout(), java.time.Duration.ZERO);
         FeatureStoreWriter writer = new FeatureStoreWriter(session, config.keyspace(), Duration.ZERO, 1)) {
       boolean had = writer.forget(user);
       System.out.println("online store " + config.keyspace() + ": " + (had ? "deleted the row of user " + user

@@ -2,6 +2,8 @@ package dev.freshet.online;
 
 import dev.freshet.common.ConsumerLoop;
 import dev.freshet.common.FeatureStoreSchema;
+import dev.freshet.common.CqlConnection;
+import dev.freshet.common.KafkaConnection;
 import dev.freshet.common.Settings;
 import dev.freshet.common.Topics;
 import java.time.Duration;
@@ -14,12 +16,11 @@ import java.time.Duration;
  * @param sessionTimeout how long a crashed instance's partitions wait before the group moves them
  */
 public record OnlineSinkConfig(
-    String kafkaBootstrapServers,
+    KafkaConnection kafka,
     String groupId,
     String featuresTopic,
     String deadLetterTopic,
-    String cqlContactPoints,
-    String cqlLocalDatacenter,
+    CqlConnection cql,
     String keyspace,
     int replicationFactor,
     String replicationDatacenters,
@@ -32,12 +33,11 @@ public record OnlineSinkConfig(
 
   public static OnlineSinkConfig from(Settings s) {
     return new OnlineSinkConfig(
-        s.requireString("kafka.bootstrap-servers"),
+        KafkaConnection.from(s),
         s.string("online-sink.group-id", "freshet-online-sink"),
         s.string("topics.features", Topics.USER_FEATURES),
         s.string("topics.dead-letters", Topics.DEAD_LETTERS),
-        s.requireString("cql.contact-points"),
-        s.string("cql.local-datacenter", "datacenter1"),
+        CqlConnection.from(s),
         s.string("cql.keyspace", FeatureStoreSchema.DEFAULT_KEYSPACE),
         s.integer("cql.replication-factor", 1),
         s.string("cql.replication-datacenters", ""),

@@ -78,23 +78,22 @@ public final class OnlineSinkService implements ConsumerLoop.Handler, AutoClosea
     deadLettered = Counter.builder("freshet_online_sink_dead_letters").register(registry);
     batchTimer = Timer.builder("freshet_online_sink_batch").publishPercentiles(0.5, 0.99).register(registry);
     registry.gauge("freshet_online_sink_watermark_lsn", watermarkLsn);
-    session = CqlSessions.open(config.cqlContactPoints(), config.cqlLocalDatacenter(), config.requestTimeout());
+    session = CqlSessions.open(config.cql(), config.requestTimeout(), java.time.Duration.ZERO);
     FeatureStoreMigrations.apply(session, config.keyspace(),
         FeatureStoreMigrations.replication(config.replicationFactor(), config.replicationDatacenters()));
     writer = new FeatureStoreWriter(session, config.keyspace(), config.ttl(), config.maxInFlight());
     registry.gauge("freshet_online_sink_pending_writes", writer, FeatureStoreWriter::pending);
     registry.more().counter("freshet_online_sink_write_retries", java.util.List.of(), writer, FeatureStoreWriter::retried);
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers());
+    Properties p = config.kafka().properties();
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     deadLetters = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
 
-    Properties c = ConsumerLoop.sinkConsumerProperties(config.kafkaBootstrapServers(), config.groupId(), config.sessionTimeout());
+    Properties c = ConsumerLoop.sinkConsumerProperties(config.kafka(), config.groupId(), config.sessionTimeout());
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
     loop = ConsumerLoop.start("freshet-online-sink", c, config.featuresTopic(), this);
     ops = OpsServer.start(config.opsHost(), config.opsPort(), registry, () -> loop.health("writing to " + config.keyspace()));
     LOG.info("online-sink: {} -> CQL {} keyspace {} (ops port {})",
-        config.featuresTopic(), config.cqlContactPoints(), config.keyspace(), ops.port());
+        config.featuresTopic(), config.cql(), config.keyspace(), ops.port());
   }
 
   /** The ops listener's port ({@code /health}, {@code /metrics}). */

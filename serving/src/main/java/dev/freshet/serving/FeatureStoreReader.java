@@ -7,6 +7,7 @@ import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.driver.api.core.metadata.NodeState;
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.freshet.common.CqlConnection;
 import dev.freshet.common.CqlSessions;
 import dev.freshet.common.FeatureStoreSchema;
 import dev.freshet.common.FeatureVector;
@@ -51,9 +52,8 @@ public final class FeatureStoreReader implements AutoCloseable {
   private volatile CqlSession pendingSession;
   private volatile String lastError = "not connected yet";
 
-  public FeatureStoreReader(String contactPoints, String localDatacenter, Duration requestTimeout, Duration speculativeDelay,
-      String keyspace, Duration retryEvery) {
-    this(() -> CqlSessions.open(contactPoints, localDatacenter, requestTimeout, speculativeDelay), true, keyspace, retryEvery);
+  public FeatureStoreReader(CqlConnection cql, Duration requestTimeout, Duration speculativeDelay, String keyspace, Duration retryEvery) {
+    this(() -> CqlSessions.open(cql, requestTimeout, speculativeDelay), true, keyspace, retryEvery);
   }
 
   /** Reads through a session the caller owns and closes (tests, tools). */

@@ -2,6 +2,7 @@ package dev.freshet.serving;
 
 import dev.freshet.common.GenerationRecord;
 import dev.freshet.common.Json;
+import dev.freshet.common.KafkaConnection;
 import dev.freshet.common.KafkaTopics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -38,13 +39,13 @@ final class GenerationLog implements AutoCloseable {
   private final Counter failed;
   private final Thread sender;
   private final KafkaProducer<String, String> producer;
-  private final String bootstrapServers;
+  private final KafkaConnection kafka;
   private volatile long lastDropWarning;
   private final int partitions;
   private final short replicationFactor;
 
-  GenerationLog(String bootstrapServers, String topic, int partitions, short replicationFactor, int bufferCapacity, MeterRegistry metrics) {
-    this.bootstrapServers = bootstrapServers;
+  GenerationLog(KafkaConnection kafka, String topic, int partitions, short replicationFactor, int bufferCapacity, MeterRegistry metrics) {
+    this.kafka = kafka;
     this.topic = topic;
     this.partitions = partitions;
     this.replicationFactor = replicationFactor;
@@ -54,8 +55,7 @@ final class GenerationLog implements AutoCloseable {
         .register(metrics);
     failed = Counter.builder("freshet_generation_log_failed").description("records Kafka did not accept").register(metrics);
     Gauge.builder("freshet_generation_log_buffered", buffer, BlockingQueue::size).register(metrics);
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    Properties p = kafka.properties();
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
@@ -73,7 +73,7 @@ final class GenerationLog implements AutoCloseable {
       long now = System.nanoTime();
       if (now - lastDropWarning > TimeUnit.SECONDS.toNanos(10)) { // one line per 10 s, not one per request
         lastDropWarning = now;
-        LOG.warn("generation log buffer full ({} records): dropping; is Kafka at {} reachable?", buffer.size(), bootstrapServers);
+        LOG.warn("generation log buffer full ({} records): dropping; is Kafka at {} reachable?", buffer.size(), kafka.bootstrapServers());
       }
     }
   }
@@ -105,7 +105,7 @@ final class GenerationLog implements AutoCloseable {
   /** Creates the topic if missing (brokers may not auto-create); a failure is logged, sends still try. */
   private void ensureTopic() {
     try {
-      KafkaTopics.ensure(bootstrapServers, Map.of(topic, partitions), replicationFactor);
+      KafkaTopics.ensure(kafka, Map.of(topic, partitions), replicationFactor);
     } catch (RuntimeException e) {
       LOG.warn("could not check or create topic {}: {}", topic, e.getMessage());
     }

@@ -17,7 +17,7 @@ final class RequestGuard {
   private final ApiKeys keys;
   private final ClientLimits limits;
 
-  /** {@code keys} null: every caller is {@link Caller#ANONYMOUS} (the local run's {@code --no-auth}). */
+  /** {@code keys} null: every caller is {@link Caller#ANONYMOUS}, unlimited (the local run's {@code --no-auth}). */
   RequestGuard(ApiKeys keys, ClientLimits limits) {
     this.keys = keys;
     this.limits = limits;
@@ -36,9 +36,13 @@ final class RequestGuard {
     if (route == null) {
       return; // public: the API's description
     }
+    if (keys == null) {
+      ctx.attribute(Attributes.CALLER, Caller.ANONYMOUS);
+      return; // the local run's --no-auth: no keys, so no per-key limits either
+    }
     Caller caller;
     try {
-      caller = keys == null ? Caller.ANONYMOUS : keys.authenticate(ctx.header("Authorization"));
+      caller = keys.authenticate(ctx.header("Authorization"));
     } catch (ApiError.Failure e) {
       ctx.header("WWW-Authenticate", "Bearer realm=\"freshet\"");
       throw e;

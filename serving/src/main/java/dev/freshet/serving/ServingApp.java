@@ -96,10 +96,13 @@ public final class ServingApp {
     freshness.close();
   }
 
-  /** The API listener: features and generation, for applications; every route needs a key. */
-  public Javalin create() {
+  /** The API listener: features and generation, for applications; every route needs a key. {@code tls} null: plain HTTP. */
+  Javalin create(PemTls tls) {
     return Javalin.create(cfg -> {
       common(cfg, "api", config.httpHost(), config.httpPort());
+      if (tls != null) {
+        cfg.jetty.addConnector((server, http) -> tls.connector(server, http, config.httpHost(), config.httpPort()));
+      }
       cfg.routes.get("/v1/users/{userId}/features", this::getFeatures, ApiRoute.USER_FEATURES);
       cfg.routes.post("/v1/features", this::batchFeatures, ApiRoute.BATCH_FEATURES);
       cfg.routes.post("/v1/generate", this::generate, ApiRoute.GENERATE);

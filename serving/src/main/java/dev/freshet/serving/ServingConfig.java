@@ -1,6 +1,8 @@
 package dev.freshet.serving;
 
 import dev.freshet.common.FeatureStoreSchema;
+import dev.freshet.common.CqlConnection;
+import dev.freshet.common.KafkaConnection;
 import dev.freshet.common.Settings;
 import dev.freshet.common.Topics;
 import dev.freshet.serving.generator.GenerationBatcher;
@@ -15,10 +17,12 @@ import java.util.Map;
  *
  * @param models model name to directory, in the order given; {@value #BUNDLED} is the model
  *     committed with the code, unpacked into {@code scratchDir}
- * @param kafkaBootstrapServers where the generation log goes; null when it is off
+ * @param kafka where the generation log goes; null when it is off
  * @param adminHost the admin listener's address, loopback by default: it can replace models
  * @param modelsRoot the only directory tree a reload may load a model from; null: reloads only
  *     from each model's configured directory
+ * @param httpTlsCertificate PEM certificate chain of the API listener; null: plain HTTP
+ * @param httpTlsKey PEM private key of that certificate
  * @param opsHost where {@code /health}, {@code /ready} and {@code /metrics} listen (no key needed)
  * @param apiKeysFile the API keys (ids, bcrypt hashes, scopes), re-read every {@code apiKeysReload}
  * @param ratePerSecond each route's requests per second per key, unless the key sets its own
@@ -27,6 +31,9 @@ import java.util.Map;
 public record ServingConfig(
     String httpHost,
     int httpPort,
+    Path httpTlsCertificate,
+    Path httpTlsKey,
+    Duration httpTlsReload,
     long maxBodyBytes,
     String adminHost,
     int adminPort,
@@ -37,8 +44,7 @@ public record ServingConfig(
     Map<ApiRoute, Integer> ratePerSecond,
     int generationsInFlightPerKey,
     Path modelsRoot,
-    String cqlContactPoints,
-    String cqlLocalDatacenter,
+    CqlConnection cql,
     String keyspace,
     Duration featureReadTimeout,
     Duration speculativeDelay,
@@ -53,7 +59,7 @@ public record ServingConfig(
     int batchMaxIds,
     Duration freshnessWait,
     String watermarkSource,
-    String kafkaBootstrapServers,
+    KafkaConnection kafka,
     String generationLogTopic,
     int topicPartitions,
     short replicationFactor,
@@ -68,9 +74,15 @@ public record ServingConfig(
       throw new Settings.ConfigException("generator.default-model '" + defaultModel + "' is not in generator.models " + models.keySet());
     }
     boolean log = Boolean.parseBoolean(s.string("generation-log.enabled", "true"));
+    if ((optionalPath(s, "http.tls.certificate") == null) != (optionalPath(s, "http.tls.key") == null)) {
+      throw new Settings.ConfigException("http.tls.certificate and http.tls.key go together: set both for HTTPS, or neither");
+    }
     return new ServingConfig(
         s.string("http.host", "127.0.0.1"),
         s.integer("http.port", 8080),
+        optionalPath(s, "http.tls.certificate"),
+        optionalPath(s, "http.tls.key"),
+        s.duration("http.tls.reload-interval", Duration.ofMinutes(1)),
         s.integer("http.max-body-bytes", 1 << 20),
         s.string("admin.host", "127.0.0.1"),
         s.integer("admin.port", 8081),
@@ -80,9 +92,8 @@ public record ServingConfig(
         s.duration("auth.reload-interval", Duration.ofSeconds(2)),
         rates(s),
         s.integer("limits.generate.in-flight-per-key", 32),
-        s.string("generator.models-root", "").isBlank() ? null : Path.of(s.string("generator.models-root", "")),
-        s.requireString("cql.contact-points"),
-        s.string("cql.local-datacenter", "datacenter1"),
+        optionalPath(s, "generator.models-root"),
+        CqlConnection.from(s),
         s.string("cql.keyspace", FeatureStoreSchema.DEFAULT_KEYSPACE),
         s.duration("cql.request-timeout", Duration.ofMillis(500)),
         s.duration("cql.speculative-delay", Duration.ofMillis(10)),
@@ -101,11 +112,16 @@ public record ServingConfig(
         s.integer("features-api.batch-max-ids", 100),
         s.duration("features-api.freshness-wait", Duration.ofSeconds(2)),
         s.string("features-api.watermark-source", Topics.CHANGE_TOPIC_PREFIX),
-        log ? s.requireString("kafka.bootstrap-servers") : null,
+        log ? KafkaConnection.from(s) : null,
         s.string("topics.generations", Topics.GENERATIONS),
         s.integer("topics.partitions", 2),
         (short) s.integer("topics.replication-factor", 1),
         s.integer("generation-log.buffer", 10_000));
+  }
+
+  private static Path optionalPath(Settings s, String key) {
+    String value = s.string(key, "");
+    return value.isBlank() ? null : Path.of(value);
   }
 
   private static Map<ApiRoute, Integer> rates(Settings s) {

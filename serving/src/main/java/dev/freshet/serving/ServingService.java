@@ -32,6 +32,7 @@ public final class ServingService implements AutoCloseable {
   private final ServingApp app;
   private final ApiKeys keys;
   private final OpsServer ops;
+  private final PemTls tls;
 
   private ServingService(ServingConfig config, boolean authenticate) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -40,16 +41,17 @@ public final class ServingService implements AutoCloseable {
     config.models().forEach((name, dir) -> sources.add(new ModelRegistry.Source(name, ServingConfig.BUNDLED.equals(dir)
         ? GruGenerator.unpackBundled(config.scratchDir().resolve(name)) : Path.of(dir))));
     models = new ModelRegistry(sources, config.defaultModel(), config.batching(), registry);
-    generationLog = config.kafkaBootstrapServers() == null ? null : new GenerationLog(config.kafkaBootstrapServers(),
+    generationLog = config.kafka() == null ? null : new GenerationLog(config.kafka(),
         config.generationLogTopic(), config.topicPartitions(), config.replicationFactor(), config.generationLogBuffer(), registry);
-    store = new FeatureStoreReader(config.cqlContactPoints(), config.cqlLocalDatacenter(), config.featureReadTimeout(),
+    store = new FeatureStoreReader(config.cql(), config.featureReadTimeout(),
         config.speculativeDelay(), config.keyspace(), Duration.ofSeconds(2));
     app = new ServingApp(config, store, models, generationLog, registry, store::reachable, Clock.systemUTC(), keys);
-    http = app.create().start();
+    tls = config.httpTlsCertificate() == null ? null : new PemTls(config.httpTlsCertificate(), config.httpTlsKey(), config.httpTlsReload());
+    http = app.create(tls).start();
     admin = app.createAdmin().start();
     ops = OpsServer.start(config.opsHost(), config.opsPort(), registry, () -> new OpsServer.Health(true, "serving"), app::readiness);
-    LOG.info("serving on http://{}:{} (admin on http://{}:{}, ops on http://{}:{}) with models {} (default '{}'), generation log {}",
-        config.httpHost(), http.port(), config.adminHost(), admin.port(), config.opsHost(), ops.port(), models.names(),
+    LOG.info("serving on {}://{}:{} (admin on http://{}:{}, ops on http://{}:{}) with models {} (default '{}'), generation log {}",
+        tls == null ? "http" : "https", config.httpHost(), http.port(), config.adminHost(), admin.port(), config.opsHost(), ops.port(), models.names(),
         models.defaultModel(), generationLog == null ? "off" : "to " + config.generationLogTopic());
   }
 
@@ -58,11 +60,11 @@ public final class ServingService implements AutoCloseable {
   }
 
   /**
-   * Serving with no API keys: anyone who reaches the port reads every user's features and runs the
-   * model. Only for {@code bin/freshet-local --no-auth} on a developer's machine; says so in the log.
+   * Serving with no API keys (and so no per-key limits): anyone who reaches the port reads every
+   * user's features and runs the model. Only for {@code bin/freshet-local --no-auth} on a developer's machine; says so in the log.
    */
   public static ServingService startWithoutAuthentication(ServingConfig config) {
-    LOG.warn("*** AUTHENTICATION IS OFF: every route answers without an API key. For a local run only, never a deployment. ***");
+    LOG.warn("*** AUTHENTICATION IS OFF: every route answers without an API key, and no rate limits apply. For a local run only, never a deployment. ***");
     return new ServingService(config, false);
   }
 
@@ -85,6 +87,9 @@ public final class ServingService implements AutoCloseable {
     admin.stop();
     ops.close();
     app.close();
+    if (tls != null) {
+      tls.close();
+    }
     if (keys != null) {
       keys.close();
     }
