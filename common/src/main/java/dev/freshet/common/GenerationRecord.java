@@ -19,6 +19,7 @@ import java.util.Map;
  * @param stop why generation ended: end_token or max_tokens
  * @param apiKeyId the id of the API key the request came with (never the key); null in records
  *     written before keys existed
+ * @param traceId the request's trace id when it was traced (tracing.enabled); null otherwise
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record GenerationRecord(
@@ -41,4 +42,5 @@ public record GenerationRecord(
     int topK,
     long seed,
     double latencyMs,
-    String apiKeyId) {}
+    String apiKeyId,
+    String traceId) {}

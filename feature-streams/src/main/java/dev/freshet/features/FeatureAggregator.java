@@ -2,6 +2,7 @@ package dev.freshet.features;
 
 import dev.freshet.common.DeadLetter;
 import dev.freshet.common.FeatureVector;
+import dev.freshet.common.Tracing;
 import dev.freshet.common.definitions.SourceDefinition;
 import dev.freshet.common.freshness.Watermark;
 import dev.freshet.common.freshness.WatermarkMerger;
@@ -80,14 +81,16 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
   private Map<String, EntityAggregates> cache;
   /** Entities with an unpublished change, in the order of their first change. */
   private Set<String> changed;
+  private final ChangeTraces traces;
 
   /**
    * @param tick how often unpublished changes and due expiries are published
    * @param tasks partitions of the repartition topic: how many aggregator tasks send markers
    * @param cachedEntities how many entities' aggregates are kept in memory
    */
-  FeatureAggregator(FeaturePlan plan, Duration tick, int tasks, int cachedEntities) {
+  FeatureAggregator(FeaturePlan plan, Duration tick, int tasks, int cachedEntities, Tracing tracing) {
     this.plan = plan;
+    this.traces = new ChangeTraces(tracing);
     this.tick = tick;
     this.tasks = tasks;
     this.cachedEntities = cachedEntities;
@@ -149,6 +152,7 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
       throw e;
     }
     changed.add(entity);
+    traces.received(entity, record.headers());
     states.put(entity, aggregates.state);
   }
 
@@ -200,7 +204,7 @@ final class FeatureAggregator implements Processor<String, Routed, String, Publi
       Instant asOf = Instant.ofEpochMilli(nowMs);
       FeatureVector vector = new FeatureVector(entity, aggregates.values(), state.maxEventTime, state.lsn, state.commitTime,
           state.version, asOf, plan.definitions.version());
-      context.forward(new Record<>(entity, Published.vector(vector), nowMs));
+      context.forward(new Record<>(entity, Published.vector(vector), nowMs, traces.published(entity, vector)));
       (changed ? onChange : onExpiry).increment();
       aggregates.markPublished();
       state.unpublished = false;

@@ -3,6 +3,7 @@ package dev.freshet.features;
 import dev.freshet.common.KafkaConnection;
 import dev.freshet.common.Settings;
 import dev.freshet.common.Topics;
+import dev.freshet.common.Tracing;
 import dev.freshet.common.definitions.FeatureDefinitions;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,7 +35,8 @@ public record FeatureStreamsConfig(
     long cacheMaxBytes,
     String opsHost,
     int opsPort,
-    Map<String, String> streamsOverrides) {
+    Map<String, String> streamsOverrides,
+    Tracing.Config tracing) {
 
   public static FeatureStreamsConfig from(Settings s) {
     return new FeatureStreamsConfig(
@@ -52,7 +54,8 @@ public record FeatureStreamsConfig(
         s.integer("streams.cache-max-bytes", 10 * 1024 * 1024),
         s.string("ops.host", "127.0.0.1"),
         s.integer("ops.port", 0),
-        s.withPrefix("streams.kafka"));
+        s.withPrefix("streams.kafka"),
+        Tracing.Config.from(s));
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.freshet.features;
 
 import dev.freshet.common.KafkaTopics;
 import dev.freshet.common.OpsServer;
+import dev.freshet.common.Tracing;
 import dev.freshet.common.ServiceMain;
 import dev.freshet.common.Settings;
 import io.micrometer.core.instrument.Metrics;
@@ -23,6 +24,7 @@ import org.slf4j.LoggerFactory;
 public final class FeatureStreamsService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FeatureStreamsService.class);
 
+  private final Tracing tracing;
   private final KafkaStreams streams;
   private final KafkaStreamsMetrics metrics;
   private final OpsServer ops;
@@ -34,7 +36,8 @@ public final class FeatureStreamsService implements AutoCloseable {
     topics.put(config.featuresTopic(), config.topicPartitions());
     topics.put(config.deadLetterTopic(), 1);
     KafkaTopics.ensure(config.kafka(), topics, config.replicationFactor());
-    streams = new KafkaStreams(FeatureTopology.build(config), streamsProperties(config));
+    tracing = Tracing.start(config.tracing(), "feature-streams");
+    streams = new KafkaStreams(FeatureTopology.build(config, tracing), streamsProperties(config));
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("stream thread failed; replacing it", e);
       return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -100,6 +103,7 @@ public final class FeatureStreamsService implements AutoCloseable {
     metrics.close();
     Metrics.removeRegistry(registry);
     ops.close();
+    tracing.close();
   }
 
   /** The ops listener's port ({@code /health}, {@code /metrics}). */

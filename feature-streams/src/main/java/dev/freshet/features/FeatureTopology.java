@@ -2,6 +2,7 @@ package dev.freshet.features;
 
 import dev.freshet.common.DeadLetter;
 import dev.freshet.common.FeatureVector;
+import dev.freshet.common.Tracing;
 import dev.freshet.common.definitions.FeatureDefinitions;
 import dev.freshet.common.definitions.SourceDefinition;
 import dev.freshet.common.freshness.Watermark;
@@ -38,6 +39,11 @@ public final class FeatureTopology {
   private FeatureTopology() {}
 
   public static Topology build(FeatureStreamsConfig config) {
+    return build(config, Tracing.OFF);
+  }
+
+  /** As {@link #build(FeatureStreamsConfig)}; each published vector continues the trace of the changes behind it. */
+  public static Topology build(FeatureStreamsConfig config, Tracing tracing) {
     FeatureDefinitions definitions = config.definitions();
     FeaturePlan plan = new FeaturePlan(definitions);
     StreamsBuilder builder = new StreamsBuilder();
@@ -66,7 +72,7 @@ public final class FeatureTopology {
         .repartition(Repartitioned.with(Serdes.String(), StateCodec.ROUTED_RECORDS).withName("deltas-by-entity")
             .withNumberOfPartitions(config.topicPartitions())
             .withStreamPartitioner(new MarkersEverywhere<>(Routed::isWatermark)))
-        .process(() -> new FeatureAggregator(plan, config.tick(), config.topicPartitions(), config.cachedEntities()),
+        .process(() -> new FeatureAggregator(plan, config.tick(), config.topicPartitions(), config.cachedEntities(), tracing),
             Named.as("aggregate-features"), FeatureAggregator.WINDOW_ROWS_STORE, FeatureAggregator.LIFETIME_ROWS_STORE,
             FeatureAggregator.ENTITY_STATE_STORE)
         .split(Named.as("published-"))

@@ -14,6 +14,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.Tracer;
+import dev.freshet.common.Tracing;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
@@ -31,13 +35,16 @@ final class ChangeEventPublisher implements DebeziumEngine.ChangeConsumer<Change
   private final List<String> changeTopics;
   private final Counter published;
   private final AtomicLong watermark = new AtomicLong(-1);
+  private final Tracer tracer;
 
   /**
    * @param source the CDC source's name (Debezium's topic prefix), which names its watermark
    * @param changeTopics the topics that get watermark markers
    */
-  ChangeEventPublisher(Producer<String, String> producer, String source, List<String> changeTopics, MeterRegistry registry) {
+  ChangeEventPublisher(Producer<String, String> producer, String source, List<String> changeTopics, MeterRegistry registry,
+      Tracing tracing) {
     this.producer = producer;
+    this.tracer = tracing.tracer();
     this.source = source;
     this.messageTopic = source + ".message";
     this.changeTopics = List.copyOf(changeTopics);
@@ -56,12 +63,29 @@ final class ChangeEventPublisher implements DebeziumEngine.ChangeConsumer<Change
         acknowledged = awaitAcks(batch, acks, acknowledged, committer);
         acks.add(sendMarkers(event));
       } else {
-        acks.add(List.of(producer.send(new ProducerRecord<>(event.destination(), event.key(), event.value()))));
+        acks.add(List.of(publish(event)));
       }
     }
     awaitAcks(batch, acks, acknowledged, committer);
     committer.markBatchFinished();
     published.increment(batch.size());
+  }
+
+  /**
+   * Sends one change; traced, it is the root of its trace: a producer span whose
+   * {@code traceparent} rides in the record's headers to feature-streams and the sinks.
+   */
+  private Future<RecordMetadata> publish(ChangeEvent<String, String> event) {
+    Span span = tracer.spanBuilder("cdc publish").setSpanKind(SpanKind.PRODUCER).setNoParent()
+        .setAttribute("messaging.destination.name", event.destination()).startSpan();
+    ProducerRecord<String, String> record = new ProducerRecord<>(event.destination(), event.key(), event.value());
+    Tracing.inject(span, record.headers());
+    return producer.send(record, (metadata, error) -> {
+      if (error != null) {
+        span.recordException(error);
+      }
+      span.end();
+    });
   }
 
   /** Waits for Kafka's acknowledgement of the records sent so far, marking each processed; returns how many are. */

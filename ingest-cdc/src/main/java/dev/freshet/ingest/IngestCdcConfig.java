@@ -3,6 +3,7 @@ package dev.freshet.ingest;
 import dev.freshet.common.KafkaConnection;
 import dev.freshet.common.Settings;
 import dev.freshet.common.Topics;
+import dev.freshet.common.Tracing;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -37,7 +38,8 @@ public record IngestCdcConfig(
     short replicationFactor,
     String opsHost,
     int opsPort,
-    Map<String, String> debeziumOverrides) {
+    Map<String, String> debeziumOverrides,
+    Tracing.Config tracing) {
 
   public static IngestCdcConfig from(Settings s) {
     return new IngestCdcConfig(
@@ -62,7 +64,8 @@ public record IngestCdcConfig(
         (short) s.integer("topics.replication-factor", 1),
         s.string("ops.host", "127.0.0.1"),
         s.integer("ops.port", 0),
-        s.withPrefix("debezium"));
+        s.withPrefix("debezium"),
+        Tracing.Config.from(s));
   }
 
   private static final List<String> SSL_MODES = List.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");

@@ -2,6 +2,7 @@ package dev.freshet.ingest;
 
 import dev.freshet.common.KafkaTopics;
 import dev.freshet.common.OpsServer;
+import dev.freshet.common.Tracing;
 import dev.freshet.common.ServiceMain;
 import dev.freshet.common.Settings;
 import io.debezium.engine.ChangeEvent;
@@ -36,6 +37,7 @@ public final class IngestCdcService implements AutoCloseable {
   private final ExecutorService runner;
   private final WatermarkTicker watermarks;
   private final OpsServer ops;
+  private final Tracing tracing;
   private final AtomicReference<String> failure = new AtomicReference<>();
 
   private IngestCdcService(IngestCdcConfig config) {
@@ -44,6 +46,7 @@ public final class IngestCdcService implements AutoCloseable {
     config.changeTopics().forEach(t -> topics.put(t, config.topicPartitions()));
     KafkaTopics.ensure(config.kafka(), topics, config.replicationFactor());
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    tracing = Tracing.start(config.tracing(), "ingest-cdc");
     Properties producerProps = config.kafka().properties();
     producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
     producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
@@ -52,7 +55,7 @@ public final class IngestCdcService implements AutoCloseable {
     producer = new KafkaProducer<>(producerProps, new StringSerializer(), new StringSerializer());
     engine = DebeziumEngine.create(Json.class)
         .using(DebeziumProperties.of(config))
-        .notifying(new ChangeEventPublisher(producer, config.topicPrefix(), config.changeTopics(), registry))
+        .notifying(new ChangeEventPublisher(producer, config.topicPrefix(), config.changeTopics(), registry, tracing))
         .using((success, message, error) -> {
           if (!success) {
             failure.set(message);
@@ -102,6 +105,7 @@ public final class IngestCdcService implements AutoCloseable {
     }
     producer.close();
     ops.close();
+    tracing.close();
   }
 
   public static void main(String[] args) {

@@ -15,6 +15,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  */
 final class GenerationLog {
   private static final String API_KEY_ID = "api_key_id";
+  private static final String TRACE_ID = "trace_id";
   static final Schema SCHEMA = new Schema(
       Types.NestedField.required(1, "request_id", Types.StringType.get()),
       Types.NestedField.required(2, "user_id", Types.StringType.get()),
@@ -37,14 +38,18 @@ final class GenerationLog {
       Types.NestedField.optional(19, "latency_ms", Types.DoubleType.get()),
       Types.NestedField.required(20, "kafka_partition", Types.IntegerType.get()),
       Types.NestedField.required(21, "kafka_offset", Types.LongType.get()),
-      Types.NestedField.optional(22, API_KEY_ID, Types.StringType.get(), "id of the API key the request came with"));
+      Types.NestedField.optional(22, API_KEY_ID, Types.StringType.get(), "id of the API key the request came with"),
+      Types.NestedField.optional(23, TRACE_ID, Types.StringType.get(), "the request's trace id, when it was traced"));
 
   private GenerationLog() {}
 
-  /** Adds the key id to a table written by a Freshet before API keys (its old rows read null there). */
+  /** Adds the key id and trace id to a table written by an earlier Freshet (its old rows read null there). */
   static Table evolve(Table table) {
     if (table.schema().findField(API_KEY_ID) == null) {
       table.updateSchema().addColumn(API_KEY_ID, Types.StringType.get(), "id of the API key the request came with").commit();
+    }
+    if (table.schema().findField(TRACE_ID) == null) {
+      table.updateSchema().addColumn(TRACE_ID, Types.StringType.get(), "the request's trace id, when it was traced").commit();
     }
     return table;
   }
@@ -72,6 +77,7 @@ final class GenerationLog {
     row.setField("seed", g.seed());
     row.setField("latency_ms", g.latencyMs());
     row.setField(API_KEY_ID, g.apiKeyId());
+    row.setField(TRACE_ID, g.traceId());
     return row;
   }
 }

@@ -4,6 +4,7 @@ import dev.freshet.common.ConsumerLoop;
 import dev.freshet.common.OfflineTables;
 import dev.freshet.common.KafkaConnection;
 import dev.freshet.common.Settings;
+import dev.freshet.common.Tracing;
 import dev.freshet.common.Topics;
 import dev.freshet.common.definitions.FeatureDefinitions;
 import java.nio.file.Path;
@@ -29,7 +30,8 @@ public record OfflineSinkConfig(
     Duration sessionTimeout,
     FeatureDefinitions definitions,
     String opsHost,
-    int opsPort) {
+    int opsPort,
+    Tracing.Config tracing) {
 
   public static OfflineSinkConfig from(Settings s) {
     Path warehouse = Path.of(s.requireString("iceberg.warehouse")).toAbsolutePath();
@@ -47,6 +49,7 @@ public record OfflineSinkConfig(
         s.duration("offline-sink.session-timeout", ConsumerLoop.DEFAULT_SESSION_TIMEOUT),
         FeatureDefinitions.loadOrBundled(s.string("features.definitions", "")),
         s.string("ops.host", "127.0.0.1"),
-        s.integer("ops.port", 0));
+        s.integer("ops.port", 0),
+        Tracing.Config.from(s));
   }
 }

@@ -3,6 +3,7 @@ package dev.freshet.offline;
 import dev.freshet.common.ConsumerLoop;
 import dev.freshet.common.OfflineTables;
 import dev.freshet.common.OpsServer;
+import dev.freshet.common.Tracing;
 import dev.freshet.common.Schedulers;
 import dev.freshet.common.ServiceMain;
 import dev.freshet.common.Settings;
@@ -39,12 +40,14 @@ public final class OfflineSinkService implements AutoCloseable {
   private final ExecutorService commitPool = Schedulers.daemon("freshet-iceberg-commit");
   private final List<Feed> feeds = new ArrayList<>();
   private final OpsServer ops;
+  private final Tracing tracing;
 
   /** One topic appended to one table by one consumer loop. */
   private record Feed(String topic, KafkaFedTable table, ConsumerLoop loop) {}
 
   private OfflineSinkService(OfflineSinkConfig config) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    tracing = Tracing.start(config.tracing(), "offline-sink");
     catalog = openCatalog(config);
     Namespace ns = Namespace.of(config.namespace());
     if (!catalog.namespaceExists(ns)) {
@@ -84,7 +87,7 @@ public final class OfflineSinkService implements AutoCloseable {
       TopicAppender.RowMapper rows) {
     ConsumerLoop loop = ConsumerLoop.start("freshet-offline-sink" + groupSuffix,
         ConsumerLoop.sinkConsumerProperties(config.kafka(), config.groupId() + groupSuffix, config.sessionTimeout()),
-        topic, new TopicAppender(topic, table, rows, config.commitInterval(), registry));
+        topic, new TopicAppender(topic, table, rows, config.commitInterval(), registry, tracing));
     feeds.add(new Feed(topic, table, loop));
   }
 
@@ -145,6 +148,7 @@ public final class OfflineSinkService implements AutoCloseable {
     if (ops != null) {
       ops.close();
     }
+    tracing.close();
   }
 
   public static void main(String[] args) {

@@ -1,6 +1,11 @@
 package dev.freshet.offline;
 
 import dev.freshet.common.ConsumerLoop;
+import dev.freshet.common.Tracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.Tracer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -45,11 +50,17 @@ final class TopicAppender implements ConsumerLoop.Handler {
   private final List<Record> buffer = new ArrayList<>();
   private final List<Integer> bufferPartitions = new ArrayList<>();
   private final Map<Integer, Long> nextOffsets = new HashMap<>();
+  private static final int MAX_LINKS = 128;
+  private final Tracer tracer;
+  private final boolean tracing;
+  private final List<SpanContext> tracedRecords = new ArrayList<>();
   /** Per assigned partition, the offset this appender last saw committed (absent: none yet). */
   private final Map<Integer, Long> committedOffsets = new HashMap<>();
   private long lastCommit = System.nanoTime();
 
-  TopicAppender(String topic, KafkaFedTable table, RowMapper mapper, Duration commitInterval, MeterRegistry metrics) {
+  TopicAppender(String topic, KafkaFedTable table, RowMapper mapper, Duration commitInterval, MeterRegistry metrics, Tracing tracing) {
+    this.tracer = tracing.tracer();
+    this.tracing = tracing.enabled();
     this.topic = topic;
     this.table = table;
     this.mapper = mapper;
@@ -110,6 +121,7 @@ final class TopicAppender implements ConsumerLoop.Handler {
           requireFields(row);
           buffer.add(row);
           bufferPartitions.add(r.partition());
+          traced(r);
         }
       } catch (RuntimeException e) {
         // The producer's own checks (dead letters upstream) see such records; a second copy here would add nothing.
@@ -146,17 +158,43 @@ final class TopicAppender implements ConsumerLoop.Handler {
     if (buffer.isEmpty()) {
       return; // skipped records alone are not worth a snapshot: they are re-read and skipped again
     }
+    Span span = appendSpan();
     try {
       table.append(buffer, committedOffsets, nextOffsets);
       committedOffsets.putAll(nextOffsets);
       appended.increment(buffer.size());
     } catch (KafkaFedTable.OffsetsMoved e) {
+      span.setAttribute("freshet.refused", true);
       LOG.warn(e.getMessage());
       refused.increment(buffer.size());
       seekToCommitted(consumer, nextOffsets.keySet().stream().map(p -> new TopicPartition(topic, p)).toList(), e.committed());
+    } finally {
+      span.end();
     }
     buffer.clear();
     bufferPartitions.clear();
     nextOffsets.clear();
+    tracedRecords.clear();
+  }
+
+  /** Remembers a traced record of the buffer (up to {@value #MAX_LINKS}) for the commit's span. */
+  private void traced(ConsumerRecord<String, String> r) {
+    if (tracing && tracedRecords.size() < MAX_LINKS) {
+      SpanContext context = Tracing.spanContext(r.headers());
+      if (context.isValid()) {
+        tracedRecords.add(context);
+      }
+    }
+  }
+
+  /** One span per commit, linked to the traced records it appends: a commit merges many traces. */
+  private Span appendSpan() {
+    if (tracedRecords.isEmpty()) {
+      return Span.getInvalid();
+    }
+    SpanBuilder builder = tracer.spanBuilder("offline-sink append").setNoParent().setAttribute("freshet.topic", topic)
+        .setAttribute("freshet.rows", buffer.size());
+    tracedRecords.forEach(builder::addLink);
+    return builder.startSpan();
   }
 }

@@ -5,6 +5,7 @@ import dev.freshet.common.FeatureStoreSchema;
 import dev.freshet.common.CqlConnection;
 import dev.freshet.common.KafkaConnection;
 import dev.freshet.common.Settings;
+import dev.freshet.common.Tracing;
 import dev.freshet.common.Topics;
 import java.time.Duration;
 
@@ -29,7 +30,8 @@ public record OnlineSinkConfig(
     int maxInFlight,
     Duration sessionTimeout,
     String opsHost,
-    int opsPort) {
+    int opsPort,
+    Tracing.Config tracing) {
 
   public static OnlineSinkConfig from(Settings s) {
     return new OnlineSinkConfig(
@@ -46,6 +48,7 @@ public record OnlineSinkConfig(
         s.integer("online-sink.max-in-flight", 256),
         s.duration("online-sink.session-timeout", ConsumerLoop.DEFAULT_SESSION_TIMEOUT),
         s.string("ops.host", "127.0.0.1"),
-        s.integer("ops.port", 0));
+        s.integer("ops.port", 0),
+        Tracing.Config.from(s));
   }
 }

@@ -7,6 +7,8 @@ import dev.freshet.common.DeadLetter;
 import dev.freshet.common.FeatureVector;
 import dev.freshet.common.Json;
 import dev.freshet.common.OpsServer;
+import dev.freshet.common.Tracing;
+import io.opentelemetry.api.trace.Span;
 import dev.freshet.common.ServiceMain;
 import dev.freshet.common.Settings;
 import dev.freshet.common.freshness.Watermark;
@@ -70,9 +72,11 @@ public final class OnlineSinkService implements ConsumerLoop.Handler, AutoClosea
   private final Map<SourcePartition, Long> applied = new HashMap<>();
   private final ConsumerLoop loop;
   private final OpsServer ops;
+  private final Tracing tracing;
 
   private OnlineSinkService(OnlineSinkConfig config) {
     this.config = config;
+    this.tracing = Tracing.start(config.tracing(), "online-sink");
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     written = Counter.builder("freshet_online_sink_vectors_written").register(registry);
     deadLettered = Counter.builder("freshet_online_sink_dead_letters").register(registry);
@@ -130,7 +134,8 @@ public final class OnlineSinkService implements ConsumerLoop.Handler, AutoClosea
         writes.add(deadLetter(r, "not a feature vector: " + e.getMessage()));
         continue;
       }
-      writes.add(writer.write(vector).exceptionallyCompose(error -> error instanceof CancellationException
+      Span span = tracing.continuing("online-sink write", r.headers());
+      writes.add(writer.write(vector).whenComplete((ok, error) -> span.end()).exceptionallyCompose(error -> error instanceof CancellationException
           ? CompletableFuture.failedFuture(error) // stopping: leave the offset uncommitted
           : deadLetter(r, "the store rejected the vector: " + error.getMessage()).thenApply(sent -> null)));
     }
@@ -205,6 +210,7 @@ public final class OnlineSinkService implements ConsumerLoop.Handler, AutoClosea
     deadLetters.close();
     session.close();
     ops.close();
+    tracing.close();
   }
 
   public static void main(String[] args) {

@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One JSON line per request on the logger {@value #LOGGER} (route it to its own file in
- * logback.xml): when, which route, status, latency, the key id (never the key) and request id.
+ * logback.xml): when, which route, status, latency, the key id (never the key), request id and trace id.
  */
 final class AccessLog {
   static final String LOGGER = "freshet.access";
@@ -32,6 +32,6 @@ final class AccessLog {
     Endpoint matched = ctx.endpoints().matchedHttpEndpoint();
     Caller caller = ctx.attribute(Attributes.CALLER);
     LOG.info(Json.write(new Line(Instant.now(), listener, ctx.method().name(), matched == null ? null : matched.path, ctx.path(),
-        ctx.statusCode(), executionTimeMs, caller == null ? null : caller.keyId(), ctx.attribute(Attributes.REQUEST_ID), null)));
+        ctx.statusCode(), executionTimeMs, caller == null ? null : caller.keyId(), ctx.attribute(Attributes.REQUEST_ID), RequestTrace.traceId(ctx))));
   }
 }

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
 final class GenerationLog implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GenerationLog.class);
   private static final GenerationRecord STOP = new GenerationRecord(null, null, null, null, null, false, null, null,
-      null, null, null, null, null, 0, null, 0, 0, 0, 0, null);
+      null, null, null, null, null, 0, null, 0, 0, 0, 0, null, null);
 
   private final String topic;
   private final BlockingQueue<GenerationRecord> buffer;

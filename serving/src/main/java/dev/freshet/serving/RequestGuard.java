@@ -16,19 +16,30 @@ import java.util.UUID;
 final class RequestGuard {
   private final ApiKeys keys;
   private final ClientLimits limits;
+  private final RequestTrace trace;
 
   /** {@code keys} null: every caller is {@link Caller#ANONYMOUS}, unlimited (the local run's {@code --no-auth}). */
-  RequestGuard(ApiKeys keys, ClientLimits limits) {
+  RequestGuard(ApiKeys keys, ClientLimits limits, RequestTrace trace) {
     this.keys = keys;
     this.limits = limits;
+    this.trace = trace;
   }
 
   void install(JavalinConfig cfg) {
     cfg.routes.before(ctx -> {
+      trace.start(ctx);
       ctx.attribute(Attributes.REQUEST_ID, requestId(ctx));
       ctx.header("X-Request-Id", ctx.<String>attribute(Attributes.REQUEST_ID));
     });
-    cfg.routes.beforeMatched(this::check);
+    cfg.routes.beforeMatched(ctx -> {
+      if (ctx.endpoints().matchedHttpEndpoint() != null) {
+        RequestTrace.route(ctx, ctx.endpoints().matchedHttpEndpoint().path);
+      }
+      trace.during(ctx, "auth", () -> {
+        check(ctx);
+        return null;
+      });
+    });
   }
 
   private void check(Context ctx) {
@@ -48,6 +59,7 @@ final class RequestGuard {
       throw e;
     }
     ctx.attribute(Attributes.CALLER, caller);
+    RequestTrace.keyId(ctx, caller.keyId());
     if (!caller.scopes().contains(route.scope())) {
       ctx.header("WWW-Authenticate", "Bearer realm=\"freshet\", error=\"insufficient_scope\", scope=\"" + route.scope().value() + "\"");
       throw new ApiError.Failure(403, new ApiError("insufficient_scope", null, "API key '" + caller.keyId() + "' lacks the scope '"

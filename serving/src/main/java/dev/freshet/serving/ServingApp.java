@@ -4,6 +4,7 @@ import dev.freshet.common.FeatureVector;
 import dev.freshet.common.Futures;
 import dev.freshet.common.Json;
 import dev.freshet.common.OpsServer;
+import dev.freshet.common.Tracing;
 import dev.freshet.serving.api.BatchFeaturesResponse;
 import dev.freshet.serving.api.GenerateResponse;
 import dev.freshet.serving.api.ModelsResponse;
@@ -69,16 +70,18 @@ public final class ServingApp {
   private final Timer generateTimer;
   private final Timer batchTimer;
   private final RequestGuard guard;
+  private final RequestTrace trace;
   private final OpenApiDocument openApi = OpenApiDocument.load();
   private final String docsPage = openApi.html();
   private final ClientLimits limits;
 
   /** {@code generationLog} null: generations are not logged; {@code keys} null: no authentication (local run only). */
   ServingApp(ServingConfig config, FeatureStoreReader store, ModelRegistry models, GenerationLog generationLog,
-      PrometheusMeterRegistry registry, BooleanSupplier storeReachable, Clock clock, ApiKeys keys) {
+      PrometheusMeterRegistry registry, BooleanSupplier storeReachable, Clock clock, ApiKeys keys, Tracing tracing) {
     this.config = config;
+    this.trace = new RequestTrace(tracing);
     this.limits = new ClientLimits(config.ratePerSecond(), config.generationsInFlightPerKey());
-    this.guard = new RequestGuard(keys, limits);
+    this.guard = new RequestGuard(keys, limits, trace);
     this.store = store;
     this.models = models;
     this.generationLog = generationLog;
@@ -141,7 +144,10 @@ public final class ServingApp {
     cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
     JsonErrors.install(cfg, config.maxBodyBytes());
     guard.install(cfg);
-    cfg.requestLogger.http((ctx, ms) -> AccessLog.log(listener, ctx, ms));
+    cfg.requestLogger.http((ctx, ms) -> {
+      RequestTrace.end(ctx);
+      AccessLog.log(listener, ctx, ms);
+    });
   }
 
   /**
@@ -154,14 +160,15 @@ public final class ServingApp {
     Timer.Sample sample = Timer.start(registry);
     if (minLsn == null) {
       try {
-        ctx.json(featuresBody(userId, store.read(userId), null));
+        ctx.json(featuresBody(userId, trace.during(ctx, "store read", () -> store.read(userId)), null));
       } finally {
         sample.stop(featuresTimer);
       }
       return;
     }
-    ctx.future(() -> withinDeadline(freshness.await(minLsn)
-            .thenCompose(watermark -> store.readAsync(userId).thenApply(v -> featuresBody(userId, v, watermark))),
+    ctx.future(() -> withinDeadline(trace.around(ctx, "freshness wait", () -> freshness.await(minLsn))
+            .thenCompose(watermark -> trace.around(ctx, "store read", () -> store.readAsync(userId))
+                .thenApply(v -> featuresBody(userId, v, watermark))),
             waitAndReadDeadline(), null, "waiting for the watermark and reading")
         .thenAccept(ctx::json)
         .whenComplete((ok, error) -> sample.stop(featuresTimer)));
@@ -178,7 +185,7 @@ public final class ServingApp {
     Timer.Sample sample = Timer.start(registry);
     if (req.minLsn() == null) {
       try {
-        ctx.json(batchBody(req.userIds(), readAll(req.userIds()).join(), null));
+        ctx.json(batchBody(req.userIds(), trace.around(ctx, "store read", () -> readAll(req.userIds())).join(), null));
       } catch (CompletionException e) {
         throw e.getCause() instanceof RuntimeException r ? r : e;
       } finally {
@@ -186,8 +193,9 @@ public final class ServingApp {
       }
       return;
     }
-    ctx.future(() -> withinDeadline(freshness.await(req.minLsn())
-            .thenCompose(watermark -> readAll(req.userIds()).thenApply(vs -> batchBody(req.userIds(), vs, watermark))),
+    ctx.future(() -> withinDeadline(trace.around(ctx, "freshness wait", () -> freshness.await(req.minLsn()))
+            .thenCompose(watermark -> trace.around(ctx, "store read", () -> readAll(req.userIds()))
+                .thenApply(vs -> batchBody(req.userIds(), vs, watermark))),
             waitAndReadDeadline(), null, "waiting for the watermark and reading")
         .thenAccept(ctx::json)
         .whenComplete((ok, error) -> sample.stop(batchTimer)));
@@ -252,11 +260,17 @@ public final class ServingApp {
   private void generate(Context ctx, GenerateRequest req, String requestId, Caller caller, Semaphore inFlight, long started) {
     long deadline = started + req.timeout().toNanos();
     Timer.Sample sample = Timer.start(registry);
-    ctx.future(() -> personalize(req, deadline)
-        .thenCompose(p -> models.submit(req.model(),
-                new Generator.Request(p.prompt(), req.minTokens(), req.maxTokens(), req.sampling(),
-                deadline))
-            .thenApply(served -> answer(requestId, caller, req, p, served, started)))
+    ctx.future(() -> personalize(ctx, req, deadline)
+        .thenCompose(p -> {
+          long submitted = epochNanos();
+          return models.submit(req.model(), new Generator.Request(p.prompt(), req.minTokens(), req.maxTokens(), req.sampling(), deadline))
+              .thenApply(served -> {
+                // The batcher reports how long the request waited; the rest until now was the model's run.
+                trace.happened(ctx, "batch queue", submitted, served.queuedNanos());
+                trace.happened(ctx, "model", submitted + served.queuedNanos(), Math.max(0, epochNanos() - submitted - served.queuedNanos()));
+                return answer(ctx, requestId, caller, req, p, served, started);
+              });
+        })
         .thenAccept(ctx::json)
         .whenComplete((ok, error) -> {
           inFlight.release();
@@ -274,10 +288,11 @@ public final class ServingApp {
     }
   }
 
-  private CompletableFuture<Personalization> personalize(GenerateRequest req, long deadlineNanos) {
+  private CompletableFuture<Personalization> personalize(Context ctx, GenerateRequest req, long deadlineNanos) {
     CompletableFuture<Optional<FeatureVector>> read = req.minLsn() == null
-        ? store.readAsync(req.userId())
-        : freshness.await(req.minLsn(), deadlineNanos).thenCompose(watermark -> store.readAsync(req.userId()));
+        ? trace.around(ctx, "store read", () -> store.readAsync(req.userId()))
+        : trace.around(ctx, "freshness wait", () -> freshness.await(req.minLsn(), deadlineNanos))
+            .thenCompose(watermark -> trace.around(ctx, "store read", () -> store.readAsync(req.userId())));
     return withinDeadline(read, deadlineNanos, "timeout_ms", "reading the user's features").handle((vector, error) -> {
       if (error == null) {
         FeatureVector v = vector.orElseThrow(() -> notFound(req.userId()));
@@ -313,7 +328,7 @@ public final class ServingApp {
     });
   }
 
-  private GenerateResponse answer(String requestId, Caller caller, GenerateRequest req, Personalization p, GenerationBatcher.Served served,
+  private GenerateResponse answer(Context ctx, String requestId, Caller caller, GenerateRequest req, Personalization p, GenerationBatcher.Served served,
       long started) {
     Generator.Generation g = served.generation();
     double latencyMs = (System.nanoTime() - started) / 1_000_000.0;
@@ -324,13 +339,19 @@ public final class ServingApp {
           served.model().version(), p.profile().personalized(), p.profile().used(), p.profile().notUnderstood(),
           f.map(FeatureVector::sourceLsn).orElse(null), f.map(FeatureVector::eventTime).orElse(null),
           f.map(FeatureVector::version).orElse(null), prompt, g.text(), g.tokens(), stopName(g.stop()),
-          req.sampling().temperature(), req.sampling().topK(), req.sampling().seed(), latencyMs, caller.keyId()));
+          req.sampling().temperature(), req.sampling().topK(), req.sampling().seed(), latencyMs, caller.keyId(),
+          RequestTrace.traceId(ctx)));
     }
     return new GenerateResponse(requestId, req.userId(), g.text(), p.profile().personalized(), p.reason(), served.model().id(),
         stopName(g.stop()), new GenerateResponse.SamplingUsed(req.sampling().temperature(), req.sampling().topK(), req.sampling().seed()),
         prompt, g.tokens(), p.profile().used(), p.profile().notUnderstood(),
         f.map(v -> new GenerateResponse.FeatureProvenance(v.sourceLsn(), v.eventTime(), ageMs(v.computedAt()))).orElse(null),
         served.batchSize(), served.queuedNanos() / 1_000_000.0, latencyMs);
+  }
+
+  private static long epochNanos() {
+    Instant now = Instant.now();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
   }
 
   private static String stopName(Generator.Stop stop) {

@@ -5,6 +5,7 @@ import dev.freshet.common.CqlConnection;
 import dev.freshet.common.KafkaConnection;
 import dev.freshet.common.Settings;
 import dev.freshet.common.Topics;
+import dev.freshet.common.Tracing;
 import dev.freshet.serving.generator.GenerationBatcher;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,7 +64,8 @@ public record ServingConfig(
     String generationLogTopic,
     int topicPartitions,
     short replicationFactor,
-    int generationLogBuffer) {
+    int generationLogBuffer,
+    Tracing.Config tracing) {
 
   public static final String BUNDLED = "bundled";
 
@@ -116,7 +118,8 @@ public record ServingConfig(
         s.string("topics.generations", Topics.GENERATIONS),
         s.integer("topics.partitions", 2),
         (short) s.integer("topics.replication-factor", 1),
-        s.integer("generation-log.buffer", 10_000));
+        s.integer("generation-log.buffer", 10_000),
+        Tracing.Config.from(s));
   }
 
   private static Path optionalPath(Settings s, String key) {

@@ -2,6 +2,7 @@ package dev.freshet.serving;
 
 import dev.freshet.common.OpsServer;
 import dev.freshet.common.ServiceMain;
+import dev.freshet.common.Tracing;
 import dev.freshet.common.Settings;
 import dev.freshet.serving.auth.ApiKeys;
 import dev.freshet.serving.generator.ModelRegistry;
@@ -33,6 +34,7 @@ public final class ServingService implements AutoCloseable {
   private final ApiKeys keys;
   private final OpsServer ops;
   private final PemTls tls;
+  private final Tracing tracing;
 
   private ServingService(ServingConfig config, boolean authenticate) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -45,7 +47,8 @@ public final class ServingService implements AutoCloseable {
         config.generationLogTopic(), config.topicPartitions(), config.replicationFactor(), config.generationLogBuffer(), registry);
     store = new FeatureStoreReader(config.cql(), config.featureReadTimeout(),
         config.speculativeDelay(), config.keyspace(), Duration.ofSeconds(2));
-    app = new ServingApp(config, store, models, generationLog, registry, store::reachable, Clock.systemUTC(), keys);
+    tracing = Tracing.start(config.tracing(), "serving");
+    app = new ServingApp(config, store, models, generationLog, registry, store::reachable, Clock.systemUTC(), keys, tracing);
     tls = config.httpTlsCertificate() == null ? null : new PemTls(config.httpTlsCertificate(), config.httpTlsKey(), config.httpTlsReload());
     http = app.create(tls).start();
     admin = app.createAdmin().start();
@@ -97,6 +100,7 @@ public final class ServingService implements AutoCloseable {
       generationLog.close(); // after the models, so the last answers are logged
     }
     store.close();
+    tracing.close();
   }
 
   public static void main(String[] args) {
