@@ -115,12 +115,18 @@ public final class OnlineBench {
           Histogram on = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
           Histogram off = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
           double[] busy = new double[2];
+          StringBuilder rounds = new StringBuilder();
           for (int round = 0; round < HTTP_ROUNDS; round++) {
+            Histogram[] arms = new Histogram[2];
             for (int arm : round % 2 == 0 ? new int[] {0, 1} : new int[] {1, 0}) {
               cpu = MachineLoad.cpuTicks();
-              (arm == 0 ? on : off).add(openLoop(httpRate, seconds, concurrency, arm == 0 ? withKey : withoutKey));
+              arms[arm] = openLoop(httpRate, seconds, concurrency, arm == 0 ? withKey : withoutKey);
+              (arm == 0 ? on : off).add(arms[arm]);
               busy[arm] += MachineLoad.busyCores(cpu, MachineLoad.cpuTicks()) / HTTP_ROUNDS;
             }
+            rounds.append(String.format("    round %d: keys + limits p50 %.3f p99 %.3f ms | baseline p50 %.3f p99 %.3f ms%n", round + 1,
+                arms[0].getValueAtPercentile(50) / 1000.0, arms[0].getValueAtPercentile(99) / 1000.0,
+                arms[1].getValueAtPercentile(50) / 1000.0, arms[1].getValueAtPercentile(99) / 1000.0));
           }
           report.append(line("HTTP GET /v1/users/{id}/features, API key + rate limits", httpRate, concurrency,
               HTTP_ROUNDS * seconds, on, busy[0]));
@@ -129,6 +135,7 @@ public final class OnlineBench {
           report.append(String.format("  keys + limits vs baseline: p50 %+.1f %%, p99 %+.1f %%, mean %+.1f %%, machine busy %+.1f %%"
                   + " (%d rounds each, interleaved)%n", change(on, off, 50), change(on, off, 99),
               100 * (on.getMean() - off.getMean()) / off.getMean(), 100 * (busy[0] - busy[1]) / busy[1], HTTP_ROUNDS));
+          report.append(rounds);
         }
 
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers.kafka.bootstrapServers()))) {

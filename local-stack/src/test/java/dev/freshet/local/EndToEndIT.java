@@ -201,6 +201,18 @@ class EndToEndIT {
   }
 
   @Test
+  void withoutAKeyOrWithTheWrongScopeNothingIsServed() {
+    db.upsertUser(900_030, "kay", "FR");
+    HttpJson.Response none = http.withKey(null).get("/v1/users/900030/features");
+    assertThat(none.status()).isEqualTo(401);
+    assertThat(none.body().path("error").asText()).isEqualTo("missing_api_key");
+    HttpJson.Response forged = http.withKey(LocalApiKey.ID + ".forged-secret").post("/v1/generate",
+        "{\"user_id\": \"900030\", \"prompt\": \"hi\"}");
+    assertThat(forged.status()).isEqualTo(401);
+    assertThat(forged.body().path("error").asText()).isEqualTo("invalid_api_key");
+  }
+
+  @Test
   void unknownUsersAre404AndBadRequestsAre400NamingTheField() {
     HttpJson.Response missing = http.get("/v1/users/nobody-" + UUID.randomUUID() + "/features");
     assertThat(missing.status()).isEqualTo(404);

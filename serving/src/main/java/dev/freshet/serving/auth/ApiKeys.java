@@ -41,7 +41,8 @@ public final class ApiKeys implements AutoCloseable {
   private final Clock clock;
   private final ScheduledExecutorService reloader;
   private final Counter reloadFailures;
-  /** Token digest to the hash it was verified against. */
+  private static final String REFUSED = "refused:";
+  /** Token digest to the hash it was checked against, prefixed {@value #REFUSED} when it did not match. */
   private final Map<String, String> verified = new ConcurrentHashMap<>();
   private volatile Map<String, ApiKey> keys;
   private volatile Object loadedVersion;
@@ -85,19 +86,22 @@ public final class ApiKeys implements AutoCloseable {
     return Caller.of(key);
   }
 
+  /**
+   * Whether {@code token} matches {@code key}'s hash. The outcome is remembered per token and hash
+   * (a wrong token too: retrying it costs no second bcrypt run), and computed once however many
+   * requests bring the same new token at the same moment.
+   */
   private boolean verified(String token, ApiKey key) {
     String digest = sha256(token);
-    if (key.hash().equals(verified.get(digest))) {
-      return true;
+    String outcome = verified.get(digest);
+    if (outcome == null || !outcome.endsWith(key.hash())) {
+      if (verified.size() >= MAX_REMEMBERED) {
+        verified.clear();
+      }
+      outcome = verified.compute(digest, (d, known) -> known != null && known.endsWith(key.hash()) ? known
+          : (KeyHashes.matches(token, key.hash()) ? "" : REFUSED) + key.hash());
     }
-    if (!KeyHashes.matches(token, key.hash())) {
-      return false;
-    }
-    if (verified.size() >= MAX_REMEMBERED) {
-      verified.clear();
-    }
-    verified.put(digest, key.hash());
-    return true;
+    return !outcome.startsWith(REFUSED);
   }
 
   private static ApiError.Failure unauthorized(String code, String message) {
