@@ -42,6 +42,14 @@ public final class ApiKeys implements AutoCloseable {
   private final ScheduledExecutorService reloader;
   private final Counter reloadFailures;
   private static final String REFUSED = "refused:";
+  /** One digest per thread: {@code MessageDigest.getInstance} takes a JDK-wide lock on every call. */
+  private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  });
   /** Token digest to the hash it was checked against, prefixed {@value #REFUSED} when it did not match. */
   private final Map<String, String> verified = new ConcurrentHashMap<>();
   private volatile Map<String, ApiKey> keys;
@@ -140,11 +148,8 @@ public final class ApiKeys implements AutoCloseable {
   }
 
   private static String sha256(String token) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    MessageDigest digest = SHA_256.get();
+    return HexFormat.of().formatHex(digest.digest(token.getBytes(StandardCharsets.UTF_8)));
   }
 
   @Override
