@@ -77,7 +77,8 @@ class SecuredConnectionsIT {
           Map.entry("kafka.bootstrap-servers", kafka.bootstrapServers()), Map.entry("kafka.security.protocol", "SASL_SSL"),
           Map.entry("kafka.sasl.mechanism", "SCRAM-SHA-512"), Map.entry("kafka.sasl.username", USER),
           Map.entry("kafka.sasl.password", PASSWORD), Map.entry("kafka.ssl.truststore", kafkaCerts.ca().toString()),
-          Map.entry("ops.port", "0")));
+          // Its own name: Debezium's metrics beans are named after it, and the shared stack's ingest-cdc may run in this JVM.
+          Map.entry("cdc.topic-prefix", "secured"), Map.entry("cdc.slot", "secured"), Map.entry("ops.port", "0")));
       KafkaConnection connection = KafkaConnection.from(settings);
       assertThat(connection.toString()).doesNotContain(PASSWORD);
       assertRefused(new KafkaConnection(kafka.bootstrapServers(), "SASL_SSL", "SCRAM-SHA-512", USER, "wrong", kafkaCerts.ca().toString()),
@@ -90,7 +91,7 @@ class SecuredConnectionsIT {
       try (IngestCdcService cdc = IngestCdcService.start(IngestCdcConfig.from(settings))) {
         db.upsertUser(77, "tls", "FR");
         long event = db.insertEvent(77, "purchase", "book-1", "books", "eco", new BigDecimal("12.50"));
-        assertThat(readUntil(connection, "freshet.public.events", "\"id\":" + event + ",")).as("event " + event).isTrue();
+        assertThat(readUntil(connection, "secured.public.events", "\"id\":" + event + ",")).as("event " + event).isTrue();
       }
     }
   }
