@@ -1,5 +1,6 @@
-# rspec-puppet: compiles each role's catalog with this control repo's Hiera data and realistic
-# facts (Debian 11 from facterdb, the newest it has), as a node with that role would get it.
+# rspec-puppet: compiles each role's catalog with this control repo's Hiera data under a layer of
+# what a deployment supplies (spec/fixtures/hiera.yaml) and realistic facts (Debian 11 from
+# facterdb, the newest it has), as a node with that role would get it.
 require 'rspec-puppet'
 require 'facterdb'
 
@@ -15,6 +16,6 @@ end
 RSpec.configure do |c|
   c.module_path = ["#{REPO}/site", '/usr/share/puppet/modules'].join(':')
   c.manifest = "#{REPO}/manifests/site.pp"
-  c.hiera_config = "#{REPO}/hiera.yaml"
+  c.hiera_config = "#{REPO}/spec/fixtures/hiera.yaml"
   c.strict_variables = true
 end

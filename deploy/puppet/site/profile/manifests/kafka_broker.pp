@@ -16,7 +16,7 @@ class profile::kafka_broker (
   String[1] $version,
   String[1] $download_base_url,
   Integer[0] $node_id,
-  String[22, 22] $cluster_id,
+  Pattern[/\A[A-Za-z0-9_-]{22}\z/] $cluster_id,
   String[1] $controller_quorum_voters,
   String[1] $advertised_host,
   Stdlib::Absolutepath $log_dirs = '/var/lib/kafka/data',
@@ -29,6 +29,11 @@ class profile::kafka_broker (
   }]] $topics = {},
 ) {
   include profile::base
+  profile::refuse_placeholders('profile::kafka_broker', {
+    'cluster_id'               => $cluster_id,
+    'download_base_url'        => $download_base_url,
+    'controller_quorum_voters' => $controller_quorum_voters,
+  })
   $home = "/opt/kafka_2.13-${version}"
   $config = '/etc/kafka/server.properties'
 
@@ -79,11 +84,18 @@ class profile::kafka_broker (
     require => [Exec["unpack kafka ${version}"], File[$config, $log_dirs]],
   }
   systemd::unit_file { 'kafka.service':
-    content => epp('profile/kafka/kafka.service.epp', { 'home' => $home, 'config' => $config, 'heap' => $heap }),
+    content => epp('profile/kafka/kafka.service.epp', {
+      'home'   => $home,
+      'config' => $config,
+      'heap'   => $heap,
+      'nofile' => $profile::base::nofile,
+    }),
   }
   service { 'kafka':
     ensure    => running,
     enable    => true,
+    # Brokers run under systemd only (the unit above).
+    provider  => 'systemd',
     subscribe => [File[$config], Systemd::Unit_file['kafka.service']],
     require   => Exec['format kafka storage'],
   }

@@ -11,7 +11,9 @@
 # @param listen_address this node's address for the other nodes and the drivers
 # @param datacenter this node's datacenter (GossipingPropertyFileSnitch)
 # @param rack this node's rack
-# @param developer_mode true only for test boxes without tuned I/O (scylla_setup not run)
+# @param developer_mode false (production): the node measures its disks once (scylla_io_setup,
+#   /etc/scylla.d/io_properties.yaml) before Scylla first starts, as Scylla requires; true only for
+#   test boxes, where Scylla skips its I/O checks and tuning
 # @param keyspace the feature store keyspace (cql.keyspace)
 # @param replication keyspace replication per datacenter, e.g. { dc1 => 3 }
 class profile::scylla_node (
@@ -29,6 +31,11 @@ class profile::scylla_node (
   Hash[String[1], Integer[1]] $replication = { 'dc1' => 3 },
 ) {
   include profile::base
+  profile::refuse_placeholders('profile::scylla_node', {
+    'repo_location' => $repo_location,
+    'repo_key_id'   => $repo_key_id,
+    'cluster_name'  => $cluster_name,
+  })
   include apt
   apt::source { 'scylla':
     location => $repo_location,
@@ -55,9 +62,21 @@ class profile::scylla_node (
     content => "dc=${datacenter}\nrack=${rack}\n",
     require => Package['scylla'],
   }
+  # Scylla refuses to start outside developer mode until its I/O scheduler knows the disks:
+  # measured once (a few minutes), kept in io_properties.yaml.
+  unless $developer_mode {
+    exec { 'scylla io setup':
+      command => '/usr/lib/scylla/scylla_io_setup',
+      creates => '/etc/scylla.d/io_properties.yaml',
+      timeout => 1800,
+      require => File['/etc/scylla/scylla.yaml'],
+      before  => Service['scylla-server'],
+    }
+  }
   service { 'scylla-server':
     ensure    => running,
     enable    => true,
+    provider  => $profile::base::service_provider,
     subscribe => File['/etc/scylla/scylla.yaml', '/etc/scylla/cassandra-rackdc.properties'],
   }
   if $listen_address == $seeds[0] {

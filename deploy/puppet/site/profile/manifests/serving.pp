@@ -18,20 +18,17 @@ class profile::serving (
   Array[String[1]] $java_opts = ['-Dai.djl.offline=true', '-Dai.djl.pytorch.num_threads=1', '-Dai.djl.pytorch.num_interop_threads=1'],
 ) {
   include profile::freshet
+  profile::refuse_placeholders('profile::serving', { 'api_keys' => $api_keys })
   $keys_file = '/etc/freshet/serving-api-keys.json'
   # Not a subscription of the service: serving re-reads the file (auth.reload-interval), so a
   # rotation needs no restart.
-  file { "${profile::freshet::root}${keys_file}":
+  file { $keys_file:
     ensure    => file,
     content   => Sensitive(to_json_pretty({ 'keys' => $api_keys.unwrap })),
+    owner     => 'root',
+    group     => $profile::freshet::service_user,
     mode      => '0640',
     show_diff => false,
-  }
-  if $profile::freshet::manage_system {
-    File["${profile::freshet::root}${keys_file}"] {
-      owner => 'root',
-      group => $profile::freshet::service_user,
-    }
   }
   profile::freshet::service { 'serving':
     main_class => 'dev.freshet.serving.ServingService',

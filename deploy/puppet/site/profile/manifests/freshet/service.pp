@@ -1,6 +1,7 @@
-# @summary One Freshet service on a node: its release unpacked from a configurable source, its
-#   config file from an EPP template, a systemd unit, and the service, restarted when (and only
-#   when) its config, unit or release changes.
+# @summary One Freshet service on a node: its release tarball (checksum verified) unpacked once per
+#   version, its config file from an EPP template, a systemd unit or an init script
+#   (profile::base::service_provider), and the service, restarted when (and only when) its
+#   config, unit or release changes.
 #
 # @param main_class the service's main class
 # @param settings the service's config keys (README "Configuration"), written to its file
@@ -16,33 +17,45 @@ define profile::freshet::service (
   Array[String[1]] $java_opts = [],
 ) {
   include profile::freshet
+  profile::refuse_placeholders("profile::${regsubst($title, '-', '_', 'G')}", { 'settings' => $settings, 'secrets' => $secrets })
   $service = $title
-  $root = $profile::freshet::root
+  $version = $profile::freshet::version
   $user = $profile::freshet::service_user
-  $release = "${root}/opt/freshet/${service}/${profile::freshet::version}"
-  $tarball = "${root}/opt/freshet/${service}/freshet-${service}-${profile::freshet::version}.tar.gz"
-  $config = "${root}/etc/freshet/${service}.properties"
-  $unit = "freshet-${service}.service"
+  $provider = $profile::base::service_provider
+  $checksum = $profile::freshet::release_checksums[$service]
+  if $checksum =~ Undef {
+    fail("profile::freshet::release_checksums has no entry for ${service}: add the SHA-256 bin/package-service printed")
+  }
+  $home = "/opt/freshet/${service}"
+  $release = "${home}/${version}"
+  $tarball = "${home}/freshet-${service}-${version}.tar.gz"
+  $config = "/etc/freshet/${service}.properties"
+  $log_dir = "${profile::freshet::log_root}/${service}"
+  $state_dir = "/var/lib/freshet/${service}"
 
-  file { "${root}/opt/freshet/${service}":
+  file { $home:
     ensure => directory,
     mode   => '0755',
   }
+  # Fetched again whenever the file on disk does not have this checksum; a download that does
+  # not match it is discarded and the run fails.
   file { $tarball:
-    ensure => file,
-    source => "${profile::freshet::artifact_base_url}/freshet-${service}-${profile::freshet::version}.tar.gz",
-    mode   => '0644',
+    ensure         => file,
+    source         => "${profile::freshet::artifact_base_url}/freshet-${service}-${version}.tar.gz",
+    checksum       => 'sha256',
+    checksum_value => $checksum,
+    mode           => '0644',
   }
   # Unpacked once per version: the directory named after the version is the real state.
-  exec { "unpack freshet-${service} ${profile::freshet::version}":
+  exec { "unpack freshet-${service} ${version}":
     command => "/bin/mkdir -p ${release} && /bin/tar -xzf ${tarball} -C ${release}",
     creates => "${release}/lib",
     require => File[$tarball],
   }
-  file { "${root}/opt/freshet/${service}/current":
+  file { "${home}/current":
     ensure  => link,
     target  => $release,
-    require => Exec["unpack freshet-${service} ${profile::freshet::version}"],
+    require => Exec["unpack freshet-${service} ${version}"],
   }
   file { $config:
     ensure    => file,
@@ -51,46 +64,47 @@ define profile::freshet::service (
       'settings' => $settings,
       'secrets'  => $secrets,
     }),
+    owner     => 'root',
+    group     => $user,
     mode      => '0640',
     show_diff => false,
   }
-  $unit_content = epp('profile/freshet/service.unit.epp', {
+  file { [$log_dir, $state_dir]:
+    ensure => directory,
+    owner  => $user,
+    group  => $user,
+    mode   => '0750',
+  }
+  $launch = {
     'service'    => $service,
     'user'       => $user,
-    'home'       => "/opt/freshet/${service}/current",
-    'config'     => "/etc/freshet/${service}.properties",
+    'home'       => "${home}/current",
+    'config'     => $config,
     'main_class' => $main_class,
     'heap'       => $heap,
     'java_opts'  => $java_opts,
-    'log_dir'    => "${profile::freshet::log_root}/${service}",
-  })
-  file { "${root}${profile::freshet::log_root}/${service}":
-    ensure => directory,
-    mode   => '0750',
+    'log_dir'    => $log_dir,
+    'state_dir'  => $state_dir,
+    'nofile'     => $profile::base::nofile,
   }
-
-  if $profile::freshet::manage_system {
-    File[$config] {
-      owner => 'root',
-      group => $user,
+  if $provider == 'systemd' {
+    systemd::unit_file { "freshet-${service}.service":
+      content => epp('profile/freshet/service.unit.epp', $launch),
     }
-    File["${root}${profile::freshet::log_root}/${service}"] {
-      owner => $user,
-      group => $user,
-    }
-    systemd::unit_file { $unit:
-      content => $unit_content,
-    }
-    service { "freshet-${service}":
-      ensure    => running,
-      enable    => true,
-      subscribe => [File[$config], Systemd::Unit_file[$unit], File["${root}/opt/freshet/${service}/current"]],
-    }
+    $launcher = Systemd::Unit_file["freshet-${service}.service"]
   } else {
-    file { "${root}/etc/systemd/system/${unit}":
+    file { "/etc/init.d/freshet-${service}":
       ensure  => file,
-      content => $unit_content,
-      mode    => '0444',
+      content => epp('profile/freshet/service.init.epp', $launch),
+      mode    => '0755',
     }
+    $launcher = File["/etc/init.d/freshet-${service}"]
+  }
+  service { "freshet-${service}":
+    ensure    => running,
+    enable    => true,
+    provider  => $provider,
+    require   => File[$log_dir, $state_dir],
+    subscribe => [File[$config], $launcher, File["${home}/current"]],
   }
 }
