@@ -4,11 +4,8 @@ import dev.freshet.serving.auth.ApiKey;
 import dev.freshet.serving.auth.ApiKeyFile;
 import dev.freshet.serving.auth.KeyHashes;
 import dev.freshet.serving.auth.Scope;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -22,11 +19,8 @@ final class TestKeys {
 
   /** Adds (or replaces) key {@code id} in {@code keysFile}. */
   static String add(Path keysFile, String id, Set<Scope> scopes, Instant expires, Map<String, Integer> limits) {
-    List<ApiKey> keys = new ArrayList<>(Files.exists(keysFile) ? ApiKeyFile.read(keysFile) : List.of());
-    keys.removeIf(k -> k.id().equals(id));
     String token = KeyHashes.newToken(id);
-    keys.add(new ApiKey(id, KeyHashes.hash(token), scopes, expires, limits));
-    ApiKeyFile.write(keysFile, keys);
+    ApiKeyFile.put(keysFile, new ApiKey(id, KeyHashes.hash(token), scopes, expires, limits));
     return token;
   }
 

@@ -89,6 +89,14 @@ public final class ApiKeyFile {
   }
 
   /** Writes {@code keys} to {@code file} atomically, readable by its owner only. */
+  /** Adds {@code key} to {@code file} (made when missing), replacing a key with its id. */
+  public static void put(Path file, ApiKey key) {
+    List<ApiKey> keys = new ArrayList<>(Files.exists(file) ? read(file) : List.of());
+    keys.removeIf(k -> k.id().equals(key.id()));
+    keys.add(key);
+    write(file, keys);
+  }
+
   public static void write(Path file, List<ApiKey> keys) {
     try {
       Path dir = file.toAbsolutePath().getParent();

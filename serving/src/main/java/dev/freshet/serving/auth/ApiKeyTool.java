@@ -3,15 +3,12 @@ package dev.freshet.serving.auth;
 import dev.freshet.common.Json;
 import dev.freshet.common.Settings;
 import dev.freshet.serving.ApiRoute;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -43,12 +40,8 @@ public final class ApiKeyTool {
       ApiKey key = new ApiKey(id, KeyHashes.hash(token), scopes, expires, limits(o.string("limits", "")));
       String file = o.string("file", "");
       if (!file.isBlank()) {
-        Path path = Path.of(file);
-        List<ApiKey> keys = new ArrayList<>(Files.exists(path) ? ApiKeyFile.read(path) : List.of());
-        keys.removeIf(k -> k.id().equals(id));
-        keys.add(key);
-        ApiKeyFile.write(path, keys);
-        System.err.println("key '" + id + "' written to " + path);
+        ApiKeyFile.put(Path.of(file), key);
+        System.err.println("key '" + id + "' written to " + file);
       }
       System.out.println("token (give it to the client; it is not stored anywhere): " + token);
       System.out.println("entry (keys file or Hiera profile::serving::api_keys): " + Json.write(key));
