@@ -1,16 +1,10 @@
 package dev.freshet.common;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Where a service's CQL session connects and how: the contact points and local datacenter, and
@@ -43,18 +37,8 @@ public record CqlConnection(String contactPoints, String localDatacenter, String
     if (trustedCa == null) {
       return null;
     }
-    try (InputStream in = Files.newInputStream(trustedCa)) {
-      KeyStore trust = KeyStore.getInstance("PKCS12");
-      trust.load(null, null);
-      int i = 0;
-      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-        trust.setCertificateEntry("ca-" + i++, c);
-      }
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(trust);
-      SSLContext context = SSLContext.getInstance("TLS");
-      context.init(null, tmf.getTrustManagers(), null);
-      return context;
+    try {
+      return PemTrust.sslContext(trustedCa);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read cql.ssl.truststore " + trustedCa, e);
     } catch (GeneralSecurityException e) {
