@@ -33,7 +33,6 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -345,7 +344,7 @@ public final class ServingApp {
     return new GenerateResponse(requestId, req.userId(), g.text(), p.profile().personalized(), p.reason(), served.model().id(),
         stopName(g.stop()), new GenerateResponse.SamplingUsed(req.sampling().temperature(), req.sampling().topK(), req.sampling().seed()),
         prompt, g.tokens(), p.profile().used(), p.profile().notUnderstood(),
-        f.map(v -> new GenerateResponse.FeatureProvenance(v.sourceLsn(), v.eventTime(), ageMs(v.computedAt()))).orElse(null),
+        f.map(v -> new GenerateResponse.FeatureProvenance(v.sourceLsn(), v.eventTime(), UserFeaturesResponse.ageMs(v.computedAt(), clock.instant()))).orElse(null),
         served.batchSize(), served.queuedNanos() / 1_000_000.0, latencyMs);
   }
 
@@ -416,10 +415,6 @@ public final class ServingApp {
       LOG.info("reload refused: '{}' does not resolve under the models root: {}", dir, e.toString());
     }
     throw ApiError.badField("dir", "dir must name an existing model directory under the models root (generator.models-root)");
-  }
-
-  private Long ageMs(Instant t) {
-    return t == null ? null : Duration.between(t, clock.instant()).toMillis();
   }
 
   private static ApiError.Failure notFound(String userId) {

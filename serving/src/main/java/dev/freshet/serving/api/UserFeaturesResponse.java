@@ -35,7 +35,8 @@ public record UserFeaturesResponse(
         f.computedAt(), f.definitionVersion(), ageMs(f.computedAt(), now), ageMs(f.eventTime(), now), watermarkLsn);
   }
 
-  static Long ageMs(Instant t, Instant now) {
+  /** Milliseconds from {@code t} to {@code now}, or null without a {@code t}. */
+  public static Long ageMs(Instant t, Instant now) {
     return t == null ? null : Duration.between(t, now).toMillis();
   }
 }
