@@ -28,7 +28,7 @@ final class RequestGuard {
   void install(JavalinConfig cfg) {
     cfg.routes.before(ctx -> {
       trace.start(ctx);
-      ctx.attribute(Attributes.REQUEST_ID, requestId(ctx));
+      ctx.attribute(Attributes.REQUEST_ID, givenOrNewRequestId(ctx));
       ctx.header("X-Request-Id", ctx.<String>attribute(Attributes.REQUEST_ID));
     });
     cfg.routes.beforeMatched(ctx -> {
@@ -80,11 +80,12 @@ final class RequestGuard {
     return Objects.requireNonNull(ctx.attribute(Attributes.CALLER), "no caller: the route names no ApiRoute");
   }
 
+  /** The request's id, set before any handler runs. */
   static String requestId(Context ctx) {
-    String id = ctx.attribute(Attributes.REQUEST_ID);
-    if (id != null) {
-      return id;
-    }
+    return Objects.requireNonNull(ctx.attribute(Attributes.REQUEST_ID), "no request id: RequestGuard is not installed");
+  }
+
+  private static String givenOrNewRequestId(Context ctx) {
     String given = ctx.header("X-Request-Id");
     return given != null && given.matches("[A-Za-z0-9._:-]{1,128}") ? given : UUID.randomUUID().toString();
   }
