@@ -26,7 +26,7 @@ describe 'node classification', type: :host do
       it { is_expected.to contain_file("/etc/freshet/#{service}.properties").with(mode: '0640', show_diff: false, group: 'freshet') }
       it { is_expected.to contain_file("/etc/freshet/#{service}.properties").with_content(/^kafka\.bootstrap-servers=kafka-1\.example\.invalid:9092,/) }
       it { is_expected.to contain_file("/opt/freshet/#{service}/freshet-#{service}-0.1.0.tar.gz").with(checksum: 'sha256', checksum_value: /\A[0-9a-f]{64}\z/) }
-      it { is_expected.to contain_exec("unpack freshet-#{service} 0.1.0").with_creates("/opt/freshet/#{service}/0.1.0/lib").that_requires("File[/opt/freshet/#{service}/freshet-#{service}-0.1.0.tar.gz]") }
+      it { is_expected.to contain_exec("unpack freshet-#{service} 0.1.0").with_unless([['/bin/grep', '-qx', /\A\h{64}\z/, "/opt/freshet/#{service}/0.1.0/.release-sha256"]]).that_requires("File[/opt/freshet/#{service}/freshet-#{service}-0.1.0.tar.gz]") }
       it { is_expected.to contain_file("/opt/freshet/#{service}/current").with(ensure: 'link', target: "/opt/freshet/#{service}/0.1.0") }
       it { is_expected.to contain_systemd__unit_file("freshet-#{service}.service").with_content(/^Environment=FRESHET_CONFIG=\/etc\/freshet\/#{service}\.properties$/) }
       it { is_expected.to contain_systemd__unit_file("freshet-#{service}.service").with_content(/ #{Regexp.escape(main_class)}$/) }
@@ -37,6 +37,7 @@ describe 'node classification', type: :host do
           .that_subscribes_to("File[/etc/freshet/#{service}.properties]")
           .that_subscribes_to("Systemd::Unit_file[freshet-#{service}.service]")
           .that_subscribes_to("File[/opt/freshet/#{service}/current]")
+          .that_subscribes_to("Exec[unpack freshet-#{service} 0.1.0]")
       end
       instance_eval(&extra) if extra
     end
@@ -45,6 +46,12 @@ describe 'node classification', type: :host do
   freshet_service('ingest_cdc', 'ingest-cdc', 'dev.freshet.ingest.IngestCdcService') do
     it { is_expected.to contain_file('/etc/freshet/ingest-cdc.properties').with_content(/^source\.password=rspec-cdc-password$/) }
     it { is_expected.to contain_file('/etc/freshet/ingest-cdc.properties').with_content(/^source\.database=shop$/) }
+    it { is_expected.to contain_exec('kafka topics').that_comes_before('Service[freshet-ingest-cdc]').that_requires('File[/etc/freshet/topics.json]') }
+    it do
+      topics = JSON.parse(catalogue.resource('File', '/etc/freshet/topics.json')[:content])['topics']
+      expect(topics['freshet.features.user']['config']).to include('cleanup.policy' => 'delete')
+      expect(topics['freshet.public.events']['config']).to include('cleanup.policy' => 'compact')
+    end
   end
   freshet_service('feature_streams', 'feature-streams', 'dev.freshet.features.FeatureStreamsService') do
     it { is_expected.to contain_file('/etc/freshet/feature-streams.properties').with_content(/^streams\.state-dir=\/var\/lib\/freshet\/feature-streams\/state$/) }
@@ -112,8 +119,7 @@ describe 'node classification', type: :host do
     it { is_expected.to contain_file('/etc/kafka/server.properties').with_content(/^node\.id=1$/).with_content(/^process\.roles=broker,controller$/) }
     it { is_expected.to contain_exec('format kafka storage').with_creates('/var/lib/kafka/data/meta.properties').that_requires('Exec[unpack kafka 4.1.0]') }
     it { is_expected.to contain_service('kafka').that_subscribes_to('File[/etc/kafka/server.properties]').that_requires('Exec[format kafka storage]') }
-    it { is_expected.to contain_exec('kafka topic freshet.generations').with_unless(/--describe --topic freshet\.generations$/).that_requires('Service[kafka]') }
-    it { is_expected.to contain_exec('kafka topic freshet.features.user').with_command(/--config cleanup\.policy=delete/).with_command(/--config retention\.ms=604800000/) }
+    it { is_expected.not_to contain_exec('kafka topics') }
   end
 
   role('scylla_node', 'scylla-1.example.invalid') do

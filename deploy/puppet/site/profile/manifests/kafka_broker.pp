@@ -1,6 +1,6 @@
 # @summary A Kafka broker in KRaft mode (combined broker and controller): the release unpacked
 #   from a configurable source, server.properties from a template, storage formatted exactly
-#   once, the service, and Freshet's topics declared as data.
+#   once, and the service (under systemd). Freshet's topics: profile::kafka_topics.
 #
 # @param version Kafka release, e.g. 4.1.0 (Scala 2.13 build)
 # @param download_base_url where kafka_2.13-<version>.tgz lives (a mirror of downloads.apache.org)
@@ -11,7 +11,6 @@
 # @param log_dirs data directory
 # @param heap broker heap
 # @param internal_replication_factor replication of Kafka's own topics (offsets, transactions): 3 in production, 1 for a one-broker cluster
-# @param topics topic name to partitions, replication factor and topic configs
 class profile::kafka_broker (
   String[1] $version,
   String[1] $download_base_url,
@@ -22,11 +21,6 @@ class profile::kafka_broker (
   Stdlib::Absolutepath $log_dirs = '/var/lib/kafka/data',
   String[1] $heap = '1g',
   Integer[1] $internal_replication_factor = 3,
-  Hash[String[1], Struct[{
-    partitions         => Integer[1],
-    replication_factor => Integer[1],
-    Optional[config]   => Hash[String[1], Scalar],
-  }]] $topics = {},
 ) {
   include profile::base
   profile::refuse_placeholders('profile::kafka_broker', {
@@ -98,17 +92,5 @@ class profile::kafka_broker (
     provider  => 'systemd',
     subscribe => [File[$config], Systemd::Unit_file['kafka.service']],
     require   => Exec['format kafka storage'],
-  }
-  $topics.each |String $topic, Hash $spec| {
-    $configs = pick($spec['config'], {}).map |$k, $v| { "--config ${k}=${v}" }.join(' ')
-    $topics_cli = "${home}/bin/kafka-topics.sh --bootstrap-server ${advertised_host}:9092"
-    $shape = "--partitions ${spec['partitions']} --replication-factor ${spec['replication_factor']}"
-    exec { "kafka topic ${topic}":
-      command   => "${topics_cli} --create --topic ${topic} ${shape} ${configs}",
-      unless    => "${topics_cli} --describe --topic ${topic}",
-      tries     => 6,
-      try_sleep => 10,
-      require   => Service['kafka'],
-    }
   }
 }

@@ -46,10 +46,15 @@ define profile::freshet::service (
     checksum_value => $checksum,
     mode           => '0644',
   }
-  # Unpacked once per version: the directory named after the version is the real state.
+  # The version's directory holds the tarball whose checksum Hiera declares (the marker file says
+  # which): unpacked again when a tarball of the same version is replaced, not only when missing.
+  $marker = "${release}/.release-sha256"
   exec { "unpack freshet-${service} ${version}":
-    command => "/bin/mkdir -p ${release} && /bin/tar -xzf ${tarball} -C ${release}",
-    creates => "${release}/lib",
+    command => ['/bin/sh', '-c', @("SH"/L)],
+      rm -rf '${release}' && mkdir -p '${release}' && tar -xzf '${tarball}' -C '${release}' \
+      && echo '${checksum}' > '${marker}'
+      | SH
+    unless  => [['/bin/grep', '-qx', $checksum, $marker]],
     require => File[$tarball],
   }
   file { "${home}/current":
@@ -105,6 +110,6 @@ define profile::freshet::service (
     enable    => true,
     provider  => $provider,
     require   => File[$log_dir, $state_dir],
-    subscribe => [File[$config], $launcher, File["${home}/current"]],
+    subscribe => [File[$config], $launcher, File["${home}/current"], Exec["unpack freshet-${service} ${version}"]],
   }
 }

@@ -30,8 +30,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,6 +68,8 @@ class PuppetConvergenceIT {
   private static final String VERSION = "0.1.0";
   private static final String DATABASE = "shop";
   private static final String CDC_USER = "freshet_cdc";
+  /** A declared topic the test shrinks behind Puppet's back, to see the next run grow it again. */
+  private static final String GROWN = "freshet.converge.grown";
   /** The test node: the source database's role first, so its publication exists before ingest-cdc starts. */
   private static final String MANIFEST = """
       include role::postgresql_source
@@ -152,6 +160,11 @@ class PuppetConvergenceIT {
     for (String service : SERVICES) {
       awaitHealthy(service);
     }
+    try (Admin admin = admin()) {
+      assertThat(config(admin, "freshet.public.events", "cleanup.policy")).as("a change topic as declared").isEqualTo("compact");
+      assertThat(config(admin, "freshet.features.user", "cleanup.policy")).isEqualTo("delete");
+      assertThat(partitions(admin, GROWN)).isEqualTo(3);
+    }
   }
 
   @Test
@@ -197,9 +210,15 @@ class PuppetConvergenceIT {
 
   @Test
   @Order(5)
-  void aChangedSettingRestartsOnlyItsServiceAndThePublicationIsReconciled() throws Exception {
+  void aChangedSettingRestartsOnlyItsServiceAndThePublicationAndTopicsAreReconciled() throws Exception {
     Map<String, Long> before = pids();
     psql("ALTER PUBLICATION freshet DROP TABLE public.users");
+    try (Admin admin = admin()) {
+      assertThat(partitions(admin, GROWN)).isEqualTo(3);
+      admin.deleteTopics(List.of(GROWN)).all().get();
+      awaitTrue(Duration.ofSeconds(30), GROWN + " deleted", () -> !topics(admin).contains(GROWN));
+      admin.createTopics(List.of(new NewTopic(GROWN, 1, (short) 1).configs(Map.of("retention.ms", "1000")))).all().get();
+    }
     node.data(hiera(Map.of("online-sink.max-in-flight", "512")));
     int status = node.apply(MANIFEST);
     assertThat(status).as("apply after a Hiera change:\n%s", node.lastLog()).isEqualTo(PuppetNode.CHANGED);
@@ -213,6 +232,10 @@ class PuppetConvergenceIT {
     }
     assertThat(psql("SELECT string_agg(schemaname || '.' || tablename, ',' ORDER BY tablename) FROM pg_publication_tables WHERE pubname = 'freshet'").trim())
         .isEqualTo("public.events,public.users");
+    try (Admin admin = admin()) {
+      assertThat(partitions(admin, GROWN)).as("a topic with fewer partitions than declared is grown").isEqualTo(3);
+      assertThat(config(admin, GROWN, "retention.ms")).isEqualTo("604800000");
+    }
     awaitHealthy("online-sink");
   }
 
@@ -262,6 +285,13 @@ class PuppetConvergenceIT {
           topics.replication-factor: 1
           generator.models-root: /var/lib/freshet/serving/models
         profile::serving::heap: 512m
+        profile::kafka_topics::topics:
+          freshet.public.events: {partitions: 2, replication_factor: 1, config: {cleanup.policy: compact, min.compaction.lag.ms: 604800000}}
+          freshet.public.users: {partitions: 2, replication_factor: 1, config: {cleanup.policy: compact, min.compaction.lag.ms: 604800000}}
+          freshet.features.user: {partitions: 2, replication_factor: 1, config: {cleanup.policy: delete, retention.ms: 604800000}}
+          freshet.dead-letters: {partitions: 1, replication_factor: 1, config: {retention.ms: 2592000000}}
+          freshet.generations: {partitions: 2, replication_factor: 1, config: {retention.ms: 604800000}}
+          %s: {partitions: 3, replication_factor: 1, config: {retention.ms: 604800000}}
         profile::serving::api_keys:
           - {id: converge, hash: '%s', scopes: ['features:read', 'generate', 'admin']}
         freshet_fixture::application_schema::sql_file: '%s'
@@ -270,7 +300,7 @@ class PuppetConvergenceIT {
         checksums.entrySet().stream().map(e -> "  " + e.getKey() + ": '" + e.getValue() + "'").collect(Collectors.joining("\n")),
         kafka.bootstrapServers(), cql.nativePort(), cql.localDatacenter(), pgPort, cdcVerifier, cdcPassword, pgPort, DATABASE, CDC_USER,
         opsPorts.get("ingest-cdc"), opsPorts.get("feature-streams"), opsPorts.get("online-sink"), onlineSink.stripTrailing(),
-        opsPorts.get("offline-sink"), httpPort, adminPort, opsPorts.get("serving"), keyHash,
+        opsPorts.get("offline-sink"), httpPort, adminPort, opsPorts.get("serving"), GROWN, keyHash,
         repo.resolve("local-stack/src/main/resources/demo-schema.sql"));
   }
 
@@ -307,6 +337,30 @@ class PuppetConvergenceIT {
       pids.put(service, PuppetNode.pid("freshet-" + service));
     }
     return pids;
+  }
+
+  private static Admin admin() {
+    return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
+  }
+
+  private static Set<String> topics(Admin admin) {
+    try {
+      return admin.listTopics().names().get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static int partitions(Admin admin, String topic) throws Exception {
+    return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+  }
+
+  private static String config(Admin admin, String topic, String key) throws Exception {
+    ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+    return admin.describeConfigs(List.of(r)).all().get().get(r).get(key).value();
   }
 
   private static String psql(String sql) throws Exception {
