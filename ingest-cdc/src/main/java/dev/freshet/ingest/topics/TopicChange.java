@@ -63,7 +63,18 @@ public sealed interface TopicChange {
     }
   }
 
-  record RefuseShrink(String topic, int actual, int declared) implements TopicChange {
+  /** A difference Kafka cannot undo: reported on every run, never applied. */
+  record Refused(String topic, String reason) implements TopicChange {
+    static Refused shrink(String topic, int actual, int declared) {
+      return new Refused(topic, topic + " has " + actual + " partitions and " + declared + " are declared; Kafka cannot remove"
+          + " partitions (keys would move between them): declare " + actual + ", or recreate the topic by hand");
+    }
+
+    static Refused replicationChange(String topic, int actual, int declared) {
+      return new Refused(topic, topic + " has replication factor " + actual + " and " + declared + " is declared; change it with"
+          + " a partition reassignment (kafka-reassign-partitions.sh), then declare it");
+    }
+
     @Override
     public boolean refused() {
       return true;
@@ -74,24 +85,7 @@ public sealed interface TopicChange {
 
     @Override
     public String toString() {
-      return "REFUSED: " + topic + " has " + actual + " partitions and " + declared + " are declared; Kafka cannot remove partitions"
-          + " (keys would move between them): declare " + actual + ", or recreate the topic by hand";
-    }
-  }
-
-  record RefuseReplicationChange(String topic, int actual, int declared) implements TopicChange {
-    @Override
-    public boolean refused() {
-      return true;
-    }
-
-    @Override
-    public void applyTo(Admin admin) {}
-
-    @Override
-    public String toString() {
-      return "REFUSED: " + topic + " has replication factor " + actual + " and " + declared + " is declared; change it with a"
-          + " partition reassignment (kafka-reassign-partitions.sh), then declare it";
+      return "REFUSED: " + reason;
     }
   }
 }

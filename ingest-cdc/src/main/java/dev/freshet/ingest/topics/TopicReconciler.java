@@ -44,11 +44,11 @@ public final class TopicReconciler {
       if (partitions < want.partitions()) {
         changes.add(new TopicChange.GrowPartitions(topic, partitions, want.partitions()));
       } else if (partitions > want.partitions()) {
-        changes.add(new TopicChange.RefuseShrink(topic, partitions, want.partitions()));
+        changes.add(TopicChange.Refused.shrink(topic, partitions, want.partitions()));
       }
       int replication = have.partitions().get(0).replicas().size();
       if (replication != want.replicationFactor()) {
-        changes.add(new TopicChange.RefuseReplicationChange(topic, replication, want.replicationFactor()));
+        changes.add(TopicChange.Refused.replicationChange(topic, replication, want.replicationFactor()));
       }
       Config current = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, topic));
       Map<String, String> set = new LinkedHashMap<>();

@@ -67,8 +67,8 @@ class TopicReconcilerIT {
     DeclaredTopics declared = new DeclaredTopics(Map.of("t.wide", new DeclaredTopic(2, (short) 3, Map.of())));
     TopicReconciler reconciler = new TopicReconciler(admin);
     List<TopicChange> changes = reconciler.plan(declared);
-    assertThat(changes).containsExactlyInAnyOrder(new TopicChange.RefuseShrink("t.wide", 5, 2),
-        new TopicChange.RefuseReplicationChange("t.wide", 1, 3));
+    assertThat(changes).containsExactlyInAnyOrder(TopicChange.Refused.shrink("t.wide", 5, 2),
+        TopicChange.Refused.replicationChange("t.wide", 1, 3));
     assertThat(changes).allMatch(TopicChange::refused);
     assertThat(changes.get(0).toString()).contains("REFUSED: t.wide has 5 partitions and 2 are declared");
     reconciler.apply(changes);
