@@ -14,10 +14,11 @@ import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -29,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * (pgoutput) reads the replication slot, one topic per table, keyed by primary key. A first start
  * snapshots the tables, later starts resume from the offsets kept in Kafka.
  */
-public final class IngestCdcService implements AutoCloseable {
+public final class IngestCdcService implements AutoCloseable, ServiceMain.Failing {
   private static final Logger LOG = LoggerFactory.getLogger(IngestCdcService.class);
 
   private final KafkaProducer<String, String> producer;
@@ -38,7 +39,7 @@ public final class IngestCdcService implements AutoCloseable {
   private final WatermarkTicker watermarks;
   private final OpsServer ops;
   private final Tracing tracing;
-  private final AtomicReference<String> failure = new AtomicReference<>();
+  private final CompletableFuture<String> failure = new CompletableFuture<>();
 
   private IngestCdcService(IngestCdcConfig config) {
     // Topics are created up front with the configured partitioning, not by broker auto-creation.
@@ -58,7 +59,7 @@ public final class IngestCdcService implements AutoCloseable {
         .notifying(new ChangeEventPublisher(producer, config.topicPrefix(), config.changeTopics(), registry, tracing))
         .using((success, message, error) -> {
           if (!success) {
-            failure.set(message);
+            failure.complete(message);
             LOG.error("CDC engine stopped: {}", message, error);
           }
         })
@@ -66,9 +67,9 @@ public final class IngestCdcService implements AutoCloseable {
     runner = Executors.newSingleThreadExecutor(r -> new Thread(r, "freshet-cdc-engine"));
     runner.execute(engine);
     watermarks = new WatermarkTicker(config);
-    ops = OpsServer.start(config.opsHost(), config.opsPort(), registry, () -> failure.get() == null
-        ? new OpsServer.Health(true, "streaming from slot " + config.slotName())
-        : new OpsServer.Health(false, failure.get()));
+    ops = OpsServer.start(config.opsHost(), config.opsPort(), registry, () -> failure.isDone()
+        ? new OpsServer.Health(false, failure.getNow(null))
+        : new OpsServer.Health(true, "streaming from slot " + config.slotName()));
     LOG.info("ingest-cdc: {}@{}:{}/{} tables {} -> Kafka {} (ops port {})", config.sourceUser(), config.sourceHost(),
         config.sourcePort(), config.sourceDatabase(), config.tables(), config.kafka(), ops.port());
   }
@@ -77,9 +78,10 @@ public final class IngestCdcService implements AutoCloseable {
     return new IngestCdcService(config);
   }
 
-  /** The engine's failure message, or null while it runs. */
-  public String failure() {
-    return failure.get();
+  /** Completes with the engine's failure message if it stops on its own (its main then exits 1). */
+  @Override
+  public CompletionStage<String> failure() {
+    return failure;
   }
 
   public int opsPort() {
