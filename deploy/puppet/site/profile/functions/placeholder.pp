@@ -15,7 +15,7 @@ function profile::placeholder(Any $value) >> Optional[String] {
         undef
       }
     }
-    Hash: { $value.values.map |$v| { profile::placeholder($v) }.filter |$found| { $found =~ NotUndef }[0] }
+    Hash: { profile::placeholder($value.values) }
     Array: { $value.map |$v| { profile::placeholder($v) }.filter |$found| { $found =~ NotUndef }[0] }
     default: { undef }
   }
