@@ -1,5 +1,5 @@
-# @summary One Freshet service on a node: its release tarball (checksum verified) unpacked once per
-#   version, its config file from an EPP template, a systemd unit or an init script
+# @summary One Freshet service on a node: its release tarball (checksum verified) unpacked per
+#   version and checksum, its config file from an EPP template, a systemd unit or an init script
 #   (profile::base::service_provider), and the service, restarted when (and only when) its
 #   config, unit or release changes.
 #
