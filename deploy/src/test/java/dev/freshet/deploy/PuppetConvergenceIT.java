@@ -106,6 +106,7 @@ class PuppetConvergenceIT {
     work = repo.resolve("deploy/target/convergence");
     deleteTree(work); // the broker, CQL server and Puppet's own state of an earlier run
     Files.createDirectories(work);
+    node = new PuppetNode(repo.resolve("deploy/puppet"), work.resolve("puppet"));
     stopWhatAnEarlierRunLeft();
     Path artifacts = Files.createDirectories(work.resolve("artifacts"));
     String pomVersion = System.getProperty("freshet.pom-version");
@@ -118,7 +119,6 @@ class PuppetConvergenceIT {
     SERVICES.forEach(s -> opsPorts.put(s, FreePorts.pick()));
     kafka = KafkaBroker.start(work.resolve("kafka"), 2);
     cql = CassandraServer.start(work.resolve("cassandra"), Duration.ofSeconds(180));
-    node = new PuppetNode(repo.resolve("deploy/puppet"), work.resolve("puppet"));
     node.data(hiera(Map.of()));
     // The services Puppet starts are daemons: if this JVM is stopped before @AfterAll, they go with it.
     Runtime.getRuntime().addShutdownHook(new Thread(PuppetConvergenceIT::stopTheNodesServices, "stop-puppet-started-services"));
@@ -309,10 +309,9 @@ class PuppetConvergenceIT {
    * server, which this run replaces: Streams' state and the offline warehouse.
    */
   private static void stopWhatAnEarlierRunLeft() throws Exception {
-    PuppetNode leftover = new PuppetNode(Path.of("/nonexistent"), Files.createDirectories(work.resolve("leftover")));
     for (String service : SERVICES) {
       if (Files.exists(Path.of("/etc/init.d/freshet-" + service))) {
-        leftover.service("freshet-" + service, "stop");
+        node.service("freshet-" + service, "stop");
       }
     }
     for (String dir : List.of("/var/lib/freshet/feature-streams/state", "/var/lib/freshet/offline-sink/warehouse")) {
